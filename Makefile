@@ -1,0 +1,36 @@
+# Chatlings: the three promises of the README live here.
+#   make run    install what is missing, build, start PostgreSQL + Redis under var/, migrate, seed, serve
+#   make test   the whole suite (unit + black-box) under ASan + UBSan, on its own private stack
+#   make bench  the performance table
+.PHONY: all build asan run stop test bench fuzz clean deps
+
+all: build
+
+deps:
+	scripts/deps.sh
+
+build:
+	cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release >/dev/null
+	cmake --build build/release -j2
+
+asan:
+	cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=Debug -DCHATLINGS_SANITIZE=ON >/dev/null
+	cmake --build build/asan -j2
+
+run:
+	scripts/run.sh
+
+stop:
+	scripts/stop.sh
+
+test:
+	scripts/test.sh
+
+bench:
+	bench/run.sh
+
+fuzz:
+	scripts/fuzz.sh $(FUZZ_SECONDS)
+
+clean:
+	rm -rf build

@@ -1,0 +1,27 @@
+/* api: small helpers every handler uses, so that handlers read as plain steps:
+ * validate, query, render. */
+#ifndef CHATLINGS_API_H
+#define CHATLINGS_API_H
+#include <libpq-fe.h>
+
+#include "api/app.h"
+#include "core/buf.h"
+
+/* The primary database connection for this request, acquired on first use and released
+ * after the handler returns. NULL means PostgreSQL is unavailable: a 503 is already set. */
+db_conn_t *api_db(http_ctx_t *ctx);
+/* The same for read-only queries (the replica when configured). */
+db_conn_t *api_db_read(http_ctx_t *ctx);
+
+/* Checks a query result. Returns 0 when it succeeded; otherwise sets 503 (connection lost)
+ * or 500 (SQL error, logged with the request id, never shown), frees res and returns -1. */
+int api_check(http_ctx_t *ctx, PGresult *res);
+
+/* 1 if s is a canonical UUID (8-4-4-4-12 hex digits). */
+int api_is_uuid(const char *s);
+
+/* Reads an integer query parameter within [min, max]; absent = def.
+ * Returns 0, or -1 after setting a 400 naming the parameter. */
+int api_query_int(http_ctx_t *ctx, const char *name, long def, long min, long max, long *out);
+
+#endif

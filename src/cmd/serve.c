@@ -1,0 +1,48 @@
+/* `chatlings serve`: the web app. Builds the app state, the pools, and runs the server. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/app.h"
+#include "cmd/cmd.h"
+#include "core/log.h"
+#include "http/server.h"
+
+static db_pool_t *make_pool(const config_t *cfg, const char *url)
+{
+    db_pool_opts_t o = {.max = cfg->db_pool_max,
+                        .min = cfg->db_pool_min,
+                        .idle_timeout_ms = cfg->db_idle_timeout_ms,
+                        .connect_timeout_ms = cfg->db_connect_timeout_ms,
+                        .statement_timeout_ms = cfg->db_statement_timeout_ms};
+    return db_pool_create(url, &o);
+}
+
+int cmd_serve(int argc, char **argv, const config_t *cfg)
+{
+    app_t app = {.cfg = cfg};
+    app.db = make_pool(cfg, cfg->database_url);
+    app.db_read = cfg->database_read_url[0] ? make_pool(cfg, cfg->database_read_url) : app.db;
+    if (!app.db || !app.db_read) {
+        log_error("startup", "cannot create the database pool");
+        return 1;
+    }
+    http_server_opts_t opts = {
+        .listeners = {{.name = "public", .addr = cfg->listen, .routes = APP_PUBLIC_ROUTES,
+                       .nroutes = APP_PUBLIC_ROUTES_COUNT}},
+        .nlisteners = 1,
+        .loop_threads = cfg->loop_threads,
+        .handler_threads = cfg->handler_threads,
+        .body_limit = cfg->body_limit,
+        .header_timeout_ms = cfg->header_timeout_ms,
+        .app = &app,
+        .thread_init = app_thread_init,
+        .thread_free = app_thread_free,
+        .dispatch = app_dispatch,
+    };
+    log_info("startup", "chatlings serve (%s) starting", cfg->env);
+    int rc = http_server_run(&opts);
+    if (app.db_read != app.db)
+        db_pool_destroy(app.db_read);
+    db_pool_destroy(app.db);
+    return rc ? 1 : 0;
+}

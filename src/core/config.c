@@ -1,0 +1,174 @@
+/* config: reads the environment into config_t. NAME_FILE beats NAME for secrets, so that
+ * orchestrators (systemd credentials, Kubernetes, Key Vault references) never put them in env. */
+#include "core/config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEV_DATABASE_URL "postgresql://chatlings@127.0.0.1:54320/chatlings"
+#define DEV_REDIS_URL "redis://127.0.0.1:63790/0"
+#define DEV_SESSION_SECRET "development-only-session-secret-change-me"
+
+/* Reads NAME_FILE (first line, trailing newline stripped) or NAME into out; else def. */
+static int read_setting(const char *name, const char *def, char *out, size_t outlen, char *err, size_t errlen)
+{
+    char file_var[128];
+    snprintf(file_var, sizeof file_var, "%s_FILE", name);
+    const char *path = getenv(file_var);
+    if (path && *path) {
+        FILE *f = fopen(path, "r");
+        if (!f) {
+            snprintf(err, errlen, "%s: cannot read %s: %s", file_var, path, strerror(errno));
+            return -1;
+        }
+        size_t n = fread(out, 1, outlen - 1, f);
+        int too_long = !feof(f) && fgetc(f) != EOF;
+        fclose(f);
+        if (too_long) {
+            snprintf(err, errlen, "%s: %s is longer than %zu bytes", file_var, path, outlen - 1);
+            return -1;
+        }
+        out[n] = '\0';
+        out[strcspn(out, "\r\n")] = '\0';
+        return 0;
+    }
+    const char *v = getenv(name);
+    if (!v || !*v)
+        v = def;
+    if (strlen(v) >= outlen) {
+        snprintf(err, errlen, "%s is longer than %zu bytes", name, outlen - 1);
+        return -1;
+    }
+    memcpy(out, v, strlen(v) + 1);
+    return 0;
+}
+
+static int read_int(const char *name, long def, long min, long max, long *out, char *err, size_t errlen)
+{
+    const char *v = getenv(name);
+    if (!v || !*v) {
+        *out = def;
+        return 0;
+    }
+    char *end;
+    errno = 0;
+    long n = strtol(v, &end, 10);
+    if (errno || *end || end == v || n < min || n > max) {
+        snprintf(err, errlen, "%s must be an integer between %ld and %ld (got \"%s\")", name, min, max, v);
+        return -1;
+    }
+    *out = n;
+    return 0;
+}
+
+int config_load(config_t *c, char *err, size_t errlen)
+{
+    memset(c, 0, sizeof *c);
+    long n;
+#define STR(field, name, def) \
+    if (read_setting(name, def, c->field, sizeof c->field, err, errlen)) return -1
+#define INT(field, name, def, min, max) \
+    if (read_int(name, def, min, max, &n, err, errlen)) return -1; \
+    c->field = (int)n
+
+    STR(env, "CHATLINGS_ENV", "development");
+    if (strcmp(c->env, "development") && strcmp(c->env, "production")) {
+        snprintf(err, errlen, "CHATLINGS_ENV must be development or production (got \"%s\")", c->env);
+        return -1;
+    }
+    c->production = !strcmp(c->env, "production");
+    STR(database_url, "DATABASE_URL", DEV_DATABASE_URL);
+    STR(database_read_url, "DATABASE_READ_URL", "");
+    STR(redis_url, "REDIS_URL", DEV_REDIS_URL);
+    STR(redis_ca_file, "REDIS_CA_FILE", "");
+    STR(listen, "CHATLINGS_LISTEN", "127.0.0.1:8080");
+    STR(admin_listen, "CHATLINGS_ADMIN_LISTEN", "127.0.0.1:8081");
+    STR(ops_listen, "CHATLINGS_OPS_LISTEN", "127.0.0.1:9090");
+    STR(static_dir, "CHATLINGS_STATIC_DIR", "web/dist");
+    STR(migrations_dir, "CHATLINGS_MIGRATIONS_DIR", "db/migrations");
+    STR(session_secret, "CHATLINGS_SESSION_SECRET", DEV_SESSION_SECRET);
+    STR(log_level, "CHATLINGS_LOG_LEVEL", "info");
+    INT(db_pool_max, "DB_POOL_MAX", 20, 1, 1000);
+    INT(db_pool_min, "DB_POOL_MIN", 5, 0, 1000);
+    INT(db_idle_timeout_ms, "DB_IDLE_TIMEOUT_MS", 30000, 100, 3600000);
+    INT(db_connect_timeout_ms, "DB_CONNECT_TIMEOUT_MS", 2000, 100, 60000);
+    INT(db_statement_timeout_ms, "DB_STATEMENT_TIMEOUT_MS", 5000, 10, 3600000);
+    INT(handler_threads, "CHATLINGS_HANDLER_THREADS", c->db_pool_max, 1, 1024);
+    INT(loop_threads, "CHATLINGS_LOOP_THREADS", 1, 1, 64);
+    INT(header_timeout_ms, "CHATLINGS_HEADER_TIMEOUT_MS", 10000, 100, 600000);
+    INT(idle_timeout_ms, "CHATLINGS_IDLE_TIMEOUT_MS", 60000, 100, 3600000);
+    if (read_int("CHATLINGS_BODY_LIMIT", 1 << 20, 1024, 64L << 20, &n, err, errlen))
+        return -1;
+    c->body_limit = (size_t)n;
+#undef STR
+#undef INT
+    if (c->db_pool_min > c->db_pool_max) {
+        snprintf(err, errlen, "DB_POOL_MIN (%d) is larger than DB_POOL_MAX (%d)", c->db_pool_min, c->db_pool_max);
+        return -1;
+    }
+    if (c->production) {
+        /* Production must be configured on purpose: every development default is refused. */
+        if (!strcmp(c->database_url, DEV_DATABASE_URL) || (!getenv("DATABASE_URL") && !getenv("DATABASE_URL_FILE"))) {
+            snprintf(err, errlen, "production: DATABASE_URL must be set (the development default is refused)");
+            return -1;
+        }
+        if (!strcmp(c->redis_url, DEV_REDIS_URL) || (!getenv("REDIS_URL") && !getenv("REDIS_URL_FILE"))) {
+            snprintf(err, errlen, "production: REDIS_URL must be set (the development default is refused)");
+            return -1;
+        }
+        if (!strcmp(c->session_secret, DEV_SESSION_SECRET) || strlen(c->session_secret) < 32) {
+            snprintf(err, errlen, "production: CHATLINGS_SESSION_SECRET must be set to at least 32 characters");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+void config_mask_url(const char *url, char *out, size_t outlen)
+{
+    /* scheme://user:password@host -> scheme://user:***@host ; also password=... in key/value form */
+    const char *scheme_end = strstr(url, "://");
+    const char *at = scheme_end ? strchr(scheme_end + 3, '@') : NULL;
+    if (scheme_end && at) {
+        const char *colon = memchr(scheme_end + 3, ':', (size_t)(at - (scheme_end + 3)));
+        if (colon) {
+            snprintf(out, outlen, "%.*s:***%s", (int)(colon - url), url, at);
+            return;
+        }
+    }
+    const char *pw = strstr(url, "password=");
+    if (pw) {
+        const char *end = pw + strcspn(pw, " &");
+        snprintf(out, outlen, "%.*spassword=***%s", (int)(pw - url), url, end);
+        return;
+    }
+    snprintf(out, outlen, "%s", url);
+}
+
+void config_print(const config_t *c, FILE *out)
+{
+    char masked[CONFIG_STR + 8];
+    fprintf(out, "CHATLINGS_ENV=%s\n", c->env);
+    config_mask_url(c->database_url, masked, sizeof masked);
+    fprintf(out, "DATABASE_URL=%s\n", masked);
+    config_mask_url(c->database_read_url, masked, sizeof masked);
+    fprintf(out, "DATABASE_READ_URL=%s\n", masked);
+    config_mask_url(c->redis_url, masked, sizeof masked);
+    fprintf(out, "REDIS_URL=%s\n", masked);
+    fprintf(out, "REDIS_CA_FILE=%s\n", c->redis_ca_file);
+    fprintf(out, "CHATLINGS_LISTEN=%s\n", c->listen);
+    fprintf(out, "CHATLINGS_ADMIN_LISTEN=%s\n", c->admin_listen);
+    fprintf(out, "CHATLINGS_OPS_LISTEN=%s\n", c->ops_listen);
+    fprintf(out, "CHATLINGS_STATIC_DIR=%s\n", c->static_dir);
+    fprintf(out, "CHATLINGS_MIGRATIONS_DIR=%s\n", c->migrations_dir);
+    fprintf(out, "CHATLINGS_SESSION_SECRET=%s\n", c->session_secret[0] ? "***" : "");
+    fprintf(out, "CHATLINGS_HANDLER_THREADS=%d\n", c->handler_threads);
+    fprintf(out, "CHATLINGS_LOOP_THREADS=%d\n", c->loop_threads);
+    fprintf(out, "DB_POOL_MAX=%d\nDB_POOL_MIN=%d\n", c->db_pool_max, c->db_pool_min);
+    fprintf(out, "DB_IDLE_TIMEOUT_MS=%d\nDB_CONNECT_TIMEOUT_MS=%d\nDB_STATEMENT_TIMEOUT_MS=%d\n",
+            c->db_idle_timeout_ms, c->db_connect_timeout_ms, c->db_statement_timeout_ms);
+    fprintf(out, "CHATLINGS_BODY_LIMIT=%zu\n", c->body_limit);
+    fprintf(out, "CHATLINGS_HEADER_TIMEOUT_MS=%d\nCHATLINGS_IDLE_TIMEOUT_MS=%d\n", c->header_timeout_ms, c->idle_timeout_ms);
+    fprintf(out, "CHATLINGS_LOG_LEVEL=%s\n", c->log_level);
+}

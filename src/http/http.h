@@ -1,0 +1,77 @@
+/* http: the request and response a handler sees. The loop thread copies everything a
+ * handler needs into one http_req_t (so the handler never touches libh2o or its memory),
+ * and a handler fills one http_res_t that the loop thread sends.
+ * Owner: the server allocates both per request and frees them after the response. */
+#ifndef CHATLINGS_HTTP_H
+#define CHATLINGS_HTTP_H
+#include <stddef.h>
+
+#include "core/buf.h"
+#include "http/router.h"
+
+#define HTTP_MAX_RES_HEADERS 16
+
+typedef struct http_header {
+    const char *name;   /* lower-case */
+    size_t name_len;
+    const char *value;
+    size_t value_len;
+} http_header_t;
+
+typedef struct http_req {
+    const char *method;
+    size_t method_len;
+    const char *path;      /* without the query string, NUL-terminated, not decoded */
+    size_t path_len;
+    const char *query;     /* after '?', NUL-terminated, or "" */
+    size_t query_len;
+    http_header_t *headers;
+    size_t nheaders;
+    const char *body;      /* NUL-terminated copy, or "" */
+    size_t body_len;
+    char remote_addr[64];  /* peer IP as text */
+    char request_id[24];
+    route_match_t match;
+} http_req_t;
+
+typedef struct http_res {
+    int status;
+    const char *content_type;  /* static string; default application/json */
+    buf_t body;
+    int nheaders;
+    struct { char name[48]; char value[512]; } headers[HTTP_MAX_RES_HEADERS];
+} http_res_t;
+
+struct app;
+struct app_thread;
+
+/* What a handler receives: the request, the response to fill, the process-wide app state
+ * and the state its own handler thread owns (its Redis connection). */
+typedef struct http_ctx {
+    http_req_t *req;
+    http_res_t *res;
+    struct app *app;
+    struct app_thread *thread;
+} http_ctx_t;
+
+/* Header value by lower-case name (first match), NULL when absent. *len receives the length. */
+const char *http_req_header(const http_req_t *req, const char *name, size_t *len);
+/* Path parameter i (0-based) copied NUL-terminated into out; -1 when it does not fit. */
+int http_req_param(const http_req_t *req, int i, char *out, size_t outlen);
+/* Query parameter by name, URL-decoded into out. 1 found, 0 absent, -1 malformed or too long. */
+int http_req_query(const http_req_t *req, const char *name, char *out, size_t outlen);
+/* Decodes %XX and '+' (as space when plus_space). Returns length or -1 on bad escapes / overflow. */
+int http_url_decode(const char *in, size_t len, char *out, size_t outlen, int plus_space);
+
+void http_res_init(http_res_t *res);
+void http_res_free(http_res_t *res);
+/* Adds a header; silently dropped past HTTP_MAX_RES_HEADERS (asserted in debug builds). */
+void http_res_header(http_res_t *res, const char *name, const char *value);
+/* Sets status and replaces the body with the given JSON text. */
+void http_res_json(http_res_t *res, int status, const char *json, size_t len);
+/* The JSON error envelope {"error":{"code":..,"message":..}}. */
+void http_res_error(http_res_t *res, int status, const char *code, const char *message);
+/* The error code that goes with a status (400 -> bad_request, ...). */
+const char *http_status_code_name(int status);
+
+#endif

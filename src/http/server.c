@@ -1,0 +1,646 @@
+/* server: libh2o on libuv. Loop threads accept, parse and route; a job carrying a private
+ * copy of the request goes to the handler pool; the finished job comes back to its loop
+ * through h2o's multithread queue and is sent there. Only loop threads touch h2o objects. */
+#include "http/server.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <h2o.h>
+#include <uv.h>
+
+#include "core/buf.h"
+#include "core/log.h"
+
+#define DRAIN_LIMIT_MS 10000
+
+typedef struct loop_thread loop_thread_t;
+
+typedef struct listener_state {
+    const http_listener_t *conf;
+    uv_tcp_t handle;
+    int fd;
+    uint16_t port;
+    h2o_accept_ctx_t accept_ctx;
+} listener_state_t;
+
+struct loop_thread {
+    int index;
+    pthread_t tid;
+    uv_loop_t loop;
+    h2o_context_t ctx;
+    listener_state_t listeners[HTTP_MAX_LISTENERS];
+    int nlisteners;
+    h2o_multithread_receiver_t receiver;
+    uv_async_t stop_async;
+    uv_timer_t drain_timer;
+    uv_signal_t sigterm, sigint;
+    long inflight;       /* requests handed to the pool and not yet answered (loop thread only) */
+    int stopping;
+    uint64_t stop_started_ms;
+};
+
+typedef struct job {
+    h2o_multithread_message_t super;
+    struct job *next;          /* work queue link */
+    loop_thread_t *lt;
+    h2o_req_t *req;            /* NULL once h2o disposed of the request (client gone) */
+    struct job **slot;         /* lives in req->pool; lets the pool's dispose find this job */
+    uint64_t start_ns;
+    http_req_t hreq;
+    http_res_t hres;
+    http_header_t headers[];   /* followed by the copied strings */
+} job_t;
+
+static struct {
+    const http_server_opts_t *opts;
+    h2o_globalconf_t globalconf;
+    loop_thread_t *loops;
+    int nloops;
+    /* handler pool */
+    pthread_mutex_t mu;
+    pthread_cond_t cond;
+    job_t *head, *tail;
+    int queued;
+    int stop_handlers;
+    pthread_t *handler_tids;
+    atomic_int stop_requested;
+    atomic_ulong request_counter;
+    char id_prefix[9];
+} S;
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static const char *reason_phrase(int status)
+{
+    switch (status) {
+    case 200: return "OK";
+    case 201: return "Created";
+    case 202: return "Accepted";
+    case 204: return "No Content";
+    case 301: return "Moved Permanently";
+    case 302: return "Found";
+    case 304: return "Not Modified";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 409: return "Conflict";
+    case 413: return "Payload Too Large";
+    case 415: return "Unsupported Media Type";
+    case 429: return "Too Many Requests";
+    case 500: return "Internal Server Error";
+    case 503: return "Service Unavailable";
+    default: return "Unknown";
+    }
+}
+
+/* ---- access log ---- */
+
+static void log_access(const http_req_t *r, const char *listener, int status, double ms)
+{
+    buf_t b;
+    buf_init(&b, 8192);
+    buf_puts(&b, "\"request_id\":");
+    buf_json_cstr(&b, r->request_id);
+    buf_puts(&b, ",\"listener\":");
+    buf_json_cstr(&b, listener);
+    buf_puts(&b, ",\"method\":");
+    buf_json_str(&b, r->method, r->method_len);
+    buf_puts(&b, ",\"path\":");
+    buf_json_str(&b, r->path, r->path_len > 512 ? 512 : r->path_len);
+    buf_puts(&b, ",\"route\":");
+    buf_json_cstr(&b, r->match.route ? r->match.route->pattern : NULL);
+    buf_printf(&b, ",\"status\":%d,\"duration_ms\":%.3f,\"remote\":", status, ms);
+    buf_json_cstr(&b, r->remote_addr);
+    log_json(status >= 500 ? LOG_WARN : LOG_INFO, "request", b.data);
+    buf_free(&b);
+}
+
+/* ---- sending (loop thread) ---- */
+
+static void add_header(h2o_req_t *req, const char *name, const char *value)
+{
+    size_t nl = strlen(name), vl = strlen(value);
+    h2o_iovec_t n = h2o_strdup(&req->pool, name, nl);
+    h2o_iovec_t v = h2o_strdup(&req->pool, value, vl);
+    h2o_add_header_by_str(&req->pool, &req->res.headers, n.base, n.len, 1, NULL, v.base, v.len);
+}
+
+static void send_response(h2o_req_t *req, const http_res_t *res, const char *request_id)
+{
+    req->res.status = res->status;
+    req->res.reason = reason_phrase(res->status);
+    if (res->content_type)
+        add_header(req, "content-type", res->content_type);
+    add_header(req, "x-request-id", request_id);
+    for (int i = 0; i < res->nheaders; i++)
+        add_header(req, res->headers[i].name, res->headers[i].value);
+    req->res.content_length = res->body.len; /* lets h2o skip chunked encoding */
+    h2o_send_inline(req, res->body.data ? res->body.data : "", res->body.len);
+}
+
+/* Answers on the loop thread without the pool (404, 405, 503 when the queue is full). */
+static void send_direct_error(h2o_req_t *req, http_req_t *hreq, const char *listener, int status, const char *message,
+                              const char *allow, uint64_t start_ns)
+{
+    http_res_t res;
+    http_res_init(&res);
+    http_res_error(&res, status, NULL, message);
+    http_res_header(&res, "cache-control", "no-store");
+    if (allow)
+        http_res_header(&res, "allow", allow);
+    if (status == 503)
+        http_res_header(&res, "retry-after", "1");
+    send_response(req, &res, hreq->request_id);
+    double ms = (double)(now_ns() - start_ns) / 1e6;
+    log_access(hreq, listener, status, ms);
+    if (S.opts->on_response)
+        S.opts->on_response(S.opts->app, hreq, status, ms);
+    http_res_free(&res);
+}
+
+/* ---- the handler pool ---- */
+
+static void queue_push(job_t *job)
+{
+    job->next = NULL;
+    if (S.tail)
+        S.tail->next = job;
+    else
+        S.head = job;
+    S.tail = job;
+    S.queued++;
+}
+
+static job_t *queue_pop_wait(void)
+{
+    pthread_mutex_lock(&S.mu);
+    while (!S.head && !S.stop_handlers)
+        pthread_cond_wait(&S.cond, &S.mu);
+    job_t *job = S.head;
+    if (job) {
+        S.head = job->next;
+        if (!S.head)
+            S.tail = NULL;
+        S.queued--;
+    }
+    pthread_mutex_unlock(&S.mu);
+    return job;
+}
+
+static void *handler_main(void *arg)
+{
+    (void)arg;
+    struct app_thread *t = S.opts->thread_init ? S.opts->thread_init(S.opts->app) : NULL;
+    job_t *job;
+    while ((job = queue_pop_wait()) != NULL) {
+        http_ctx_t ctx = {.req = &job->hreq, .res = &job->hres, .app = S.opts->app, .thread = t};
+        if (S.opts->dispatch)
+            S.opts->dispatch(&ctx);
+        else
+            job->hreq.match.route->handler(&ctx);
+        if (job->hres.body.overflow)
+            http_res_error(&job->hres, 500, "internal", "the response was too large");
+        h2o_multithread_send_message(&job->lt->receiver, &job->super);
+    }
+    if (S.opts->thread_free && t)
+        S.opts->thread_free(t);
+    return NULL;
+}
+
+/* ---- request intake (loop thread) ---- */
+
+static void on_req_dispose(void *p)
+{
+    job_t **slot = p;
+    if (*slot)
+        (*slot)->req = NULL;
+}
+
+static const listener_state_t *listener_of(loop_thread_t *lt, h2o_req_t *req)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = req->conn->callbacks->get_sockname(req->conn, (struct sockaddr *)&ss);
+    uint16_t port = 0;
+    if (len && ss.ss_family == AF_INET)
+        port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+    else if (len && ss.ss_family == AF_INET6)
+        port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+    for (int i = 0; i < lt->nlisteners; i++)
+        if (lt->listeners[i].port == port)
+            return &lt->listeners[i];
+    return &lt->listeners[0];
+}
+
+static void peer_address(h2o_req_t *req, char *out, size_t outlen)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = req->conn->callbacks->get_peername(req->conn, (struct sockaddr *)&ss);
+    out[0] = '\0';
+    if (!len || getnameinfo((struct sockaddr *)&ss, len, out, (socklen_t)outlen, NULL, 0, NI_NUMERICHOST))
+        snprintf(out, outlen, "unknown");
+}
+
+/* Copies everything a handler may read out of h2o memory into one allocation. */
+static job_t *job_create(loop_thread_t *lt, h2o_req_t *req, uint64_t start_ns)
+{
+    size_t path_len = req->path.len, query_len = 0;
+    if (req->query_at != SIZE_MAX) {
+        path_len = req->query_at;
+        query_len = req->path.len - req->query_at - 1;
+    }
+    size_t nh = req->headers.size;
+    size_t bytes = sizeof(job_t) + nh * sizeof(http_header_t) + req->method.len + 1 + path_len + 1 + query_len + 1 +
+                   req->entity.len + 1;
+    for (size_t i = 0; i < nh; i++)
+        bytes += req->headers.entries[i].name->len + 1 + req->headers.entries[i].value.len + 1;
+    job_t *job = calloc(1, bytes);
+    if (!job)
+        return NULL;
+    job->lt = lt;
+    job->req = req;
+    job->start_ns = start_ns;
+    char *p = (char *)(job->headers + nh);
+#define COPY(dst, src, n)            \
+    do {                             \
+        memcpy(p, (src), (n));       \
+        p[(n)] = '\0';               \
+        (dst) = p;                   \
+        p += (n) + 1;                \
+    } while (0)
+    http_req_t *h = &job->hreq;
+    COPY(h->method, req->method.base, req->method.len);
+    h->method_len = req->method.len;
+    COPY(h->path, req->path.base, path_len);
+    h->path_len = path_len;
+    COPY(h->query, query_len ? req->path.base + req->query_at + 1 : "", query_len);
+    h->query_len = query_len;
+    COPY(h->body, req->entity.base ? req->entity.base : "", req->entity.base ? req->entity.len : 0);
+    h->body_len = req->entity.base ? req->entity.len : 0;
+    h->headers = job->headers;
+    h->nheaders = nh;
+    for (size_t i = 0; i < nh; i++) {
+        const h2o_header_t *src = &req->headers.entries[i];
+        http_header_t *dst = &job->headers[i];
+        char *name = p;
+        COPY(dst->name, src->name->base, src->name->len);
+        for (size_t k = 0; k < src->name->len; k++)
+            if (name[k] >= 'A' && name[k] <= 'Z')
+                name[k] = (char)(name[k] + 32);
+        dst->name_len = src->name->len;
+        COPY(dst->value, src->value.base, src->value.len);
+        dst->value_len = src->value.len;
+    }
+#undef COPY
+    http_res_init(&job->hres);
+    return job;
+}
+
+static int on_req(h2o_handler_t *self, h2o_req_t *req)
+{
+    loop_thread_t *lt = H2O_STRUCT_FROM_MEMBER(loop_thread_t, ctx, req->conn->ctx);
+    uint64_t start = now_ns();
+    const listener_state_t *ls = listener_of(lt, req);
+
+    job_t *job = job_create(lt, req, start);
+    if (!job) {
+        static const char oom[] = "{\"error\":{\"code\":\"unavailable\",\"message\":\"out of memory\"}}";
+        req->res.status = 503;
+        req->res.reason = "Service Unavailable";
+        h2o_send_inline(req, oom, sizeof oom - 1);
+        return 0;
+    }
+    http_req_t *h = &job->hreq;
+    snprintf(h->request_id, sizeof h->request_id, "%s%012lx", S.id_prefix,
+             (unsigned long)atomic_fetch_add(&S.request_counter, 1) & 0xffffffffffffUL);
+    peer_address(req, h->remote_addr, sizeof h->remote_addr);
+
+    const http_listener_t *lc = ls->conf;
+    if (router_match(lc->routes, lc->nroutes, h->method, h->method_len, h->path, h->path_len, &h->match) != 0) {
+        if (h->match.path_matched)
+            send_direct_error(req, h, lc->name, 405, "method not allowed", h->match.allow, start);
+        else
+            send_direct_error(req, h, lc->name, 404, "no such resource", NULL, start);
+        http_res_free(&job->hres);
+        free(job);
+        return 0;
+    }
+
+    pthread_mutex_lock(&S.mu);
+    int full = S.queued >= S.opts->max_queue;
+    if (!full) {
+        job->slot = h2o_mem_alloc_shared(&req->pool, sizeof(job_t *), on_req_dispose);
+        *job->slot = job;
+        queue_push(job);
+        pthread_cond_signal(&S.cond);
+    }
+    pthread_mutex_unlock(&S.mu);
+    if (full) {
+        send_direct_error(req, h, lc->name, 503, "the server is busy, try again", NULL, start);
+        http_res_free(&job->hres);
+        free(job);
+        return 0;
+    }
+    lt->inflight++;
+    return 0;
+}
+
+/* Finished jobs arrive here on their loop thread. */
+static void on_jobs_done(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messages)
+{
+    loop_thread_t *lt = H2O_STRUCT_FROM_MEMBER(loop_thread_t, receiver, receiver);
+    while (!h2o_linklist_is_empty(messages)) {
+        h2o_multithread_message_t *msg = H2O_STRUCT_FROM_MEMBER(h2o_multithread_message_t, link, messages->next);
+        h2o_linklist_unlink(&msg->link);
+        job_t *job = (job_t *)msg;
+        double ms = (double)(now_ns() - job->start_ns) / 1e6;
+        if (job->req) {
+            *job->slot = NULL;
+            const listener_state_t *ls = listener_of(lt, job->req);
+            send_response(job->req, &job->hres, job->hreq.request_id);
+            log_access(&job->hreq, ls->conf->name, job->hres.status, ms);
+        } else {
+            log_access(&job->hreq, "gone", 499, ms);
+        }
+        if (S.opts->on_response)
+            S.opts->on_response(S.opts->app, &job->hreq, job->req ? job->hres.status : 499, ms);
+        lt->inflight--;
+        http_res_free(&job->hres);
+        free(job);
+    }
+}
+
+/* ---- listeners ---- */
+
+static int parse_addr(const char *addr, char *host, size_t hostlen, char *port, size_t portlen)
+{
+    const char *colon = strrchr(addr, ':');
+    if (!colon || colon == addr || !colon[1])
+        return -1;
+    const char *h = addr;
+    size_t hl = (size_t)(colon - addr);
+    if (h[0] == '[' && hl >= 2 && h[hl - 1] == ']') {
+        h++;
+        hl -= 2;
+    }
+    if (hl + 1 > hostlen || strlen(colon + 1) + 1 > portlen)
+        return -1;
+    memcpy(host, h, hl);
+    host[hl] = '\0';
+    snprintf(port, portlen, "%s", colon + 1);
+    return 0;
+}
+
+/* SO_REUSEPORT lets every loop thread own an accept socket on the same port
+ * (libuv 1.44 has no flag for it, so the socket is made here and handed to uv_tcp_open). */
+static int bind_socket(const char *addr, uint16_t *bound_port)
+{
+    char host[256], port[16];
+    if (parse_addr(addr, host, sizeof host, port, sizeof port))
+        return -1;
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV};
+    struct addrinfo *ai;
+    if (getaddrinfo(host, port, &hints, &ai))
+        return -1;
+    int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int one = 1;
+    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) ||
+        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) || bind(fd, ai->ai_addr, ai->ai_addrlen) ||
+        listen(fd, 4096)) {
+        int e = errno;
+        if (fd >= 0)
+            close(fd);
+        freeaddrinfo(ai);
+        errno = e;
+        return -1;
+    }
+    freeaddrinfo(ai);
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof ss;
+    getsockname(fd, (struct sockaddr *)&ss, &sl);
+    *bound_port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                                                 : ((struct sockaddr_in *)&ss)->sin_port);
+    return fd;
+}
+
+static void on_conn_close(uv_handle_t *h)
+{
+    free(h);
+}
+
+static void on_accept(uv_stream_t *server, int status)
+{
+    if (status != 0)
+        return;
+    listener_state_t *ls = H2O_STRUCT_FROM_MEMBER(listener_state_t, handle, (uv_tcp_t *)server);
+    uv_tcp_t *conn = malloc(sizeof *conn);
+    if (!conn)
+        return;
+    uv_tcp_init(server->loop, conn);
+    if (uv_accept(server, (uv_stream_t *)conn) != 0) {
+        uv_close((uv_handle_t *)conn, on_conn_close);
+        return;
+    }
+    uv_tcp_nodelay(conn, 1);
+    h2o_socket_t *sock = h2o_uv_socket_create((uv_stream_t *)conn, on_conn_close);
+    h2o_accept(&ls->accept_ctx, sock);
+}
+
+/* ---- stopping ---- */
+
+static uint64_t now_ms(void)
+{
+    return now_ns() / 1000000u;
+}
+
+static void on_drain_tick(uv_timer_t *t)
+{
+    loop_thread_t *lt = H2O_STRUCT_FROM_MEMBER(loop_thread_t, drain_timer, t);
+    if (lt->inflight == 0 || now_ms() - lt->stop_started_ms > DRAIN_LIMIT_MS) {
+        if (lt->inflight)
+            log_warn("shutdown", "gave up waiting for %ld in-flight requests", lt->inflight);
+        uv_stop(&lt->loop);
+    }
+}
+
+static void begin_stop(loop_thread_t *lt)
+{
+    if (lt->stopping)
+        return;
+    lt->stopping = 1;
+    lt->stop_started_ms = now_ms();
+    for (int i = 0; i < lt->nlisteners; i++)
+        uv_close((uv_handle_t *)&lt->listeners[i].handle, NULL);
+    h2o_context_request_shutdown(&lt->ctx);
+    /* keep ticking for a little while after the last response so its bytes get written */
+    uv_timer_start(&lt->drain_timer, on_drain_tick, 50, 50);
+}
+
+static void on_stop_async(uv_async_t *a)
+{
+    begin_stop(H2O_STRUCT_FROM_MEMBER(loop_thread_t, stop_async, a));
+}
+
+void http_server_request_stop(void)
+{
+    if (atomic_exchange(&S.stop_requested, 1))
+        return;
+    for (int i = 0; i < S.nloops; i++)
+        uv_async_send(&S.loops[i].stop_async);
+}
+
+static void on_signal(uv_signal_t *s, int signum)
+{
+    log_info("shutdown", "signal %d: finishing in-flight requests", signum);
+    http_server_request_stop();
+}
+
+static void *loop_main(void *arg)
+{
+    loop_thread_t *lt = arg;
+    uv_run(&lt->loop, UV_RUN_DEFAULT);
+    return NULL;
+}
+
+static void close_walk_cb(uv_handle_t *h, void *arg)
+{
+    (void)arg;
+    if (!uv_is_closing(h))
+        uv_close(h, NULL);
+}
+
+static int loop_setup(loop_thread_t *lt, int index)
+{
+    const http_server_opts_t *o = S.opts;
+    lt->index = index;
+    uv_loop_init(&lt->loop);
+    h2o_context_init(&lt->ctx, &lt->loop, &S.globalconf);
+    h2o_multithread_register_receiver(lt->ctx.queue, &lt->receiver, on_jobs_done);
+    uv_async_init(&lt->loop, &lt->stop_async, on_stop_async);
+    uv_timer_init(&lt->loop, &lt->drain_timer);
+    for (int i = 0; i < o->nlisteners; i++) {
+        const http_listener_t *l = &o->listeners[i];
+        if (!l->addr || !*l->addr)
+            continue;
+        listener_state_t *ls = &lt->listeners[lt->nlisteners];
+        ls->conf = l;
+        ls->fd = bind_socket(l->addr, &ls->port);
+        if (ls->fd < 0) {
+            log_error("listen", "cannot listen on %s (%s): %s", l->addr, l->name, strerror(errno));
+            return -1;
+        }
+        ls->accept_ctx.ctx = &lt->ctx;
+        ls->accept_ctx.hosts = S.globalconf.hosts;
+        uv_tcp_init(&lt->loop, &ls->handle);
+        if (uv_tcp_open(&ls->handle, ls->fd) || uv_listen((uv_stream_t *)&ls->handle, 4096, on_accept)) {
+            log_error("listen", "cannot listen on %s", l->addr);
+            return -1;
+        }
+        if (index == 0)
+            log_info("listen", "%s listener on %s", l->name, l->addr);
+        lt->nlisteners++;
+    }
+    if (index == 0) {
+        uv_signal_init(&lt->loop, &lt->sigterm);
+        uv_signal_start(&lt->sigterm, on_signal, SIGTERM);
+        uv_signal_init(&lt->loop, &lt->sigint);
+        uv_signal_start(&lt->sigint, on_signal, SIGINT);
+    }
+    return 0;
+}
+
+static void loop_teardown(loop_thread_t *lt)
+{
+    h2o_multithread_unregister_receiver(lt->ctx.queue, &lt->receiver);
+    h2o_context_dispose(&lt->ctx);
+    uv_walk(&lt->loop, close_walk_cb, NULL);
+    while (uv_run(&lt->loop, UV_RUN_NOWAIT))
+        ;
+    uv_loop_close(&lt->loop);
+}
+
+int http_server_run(const http_server_opts_t *opts)
+{
+    memset(&S, 0, sizeof S);
+    S.opts = opts;
+    pthread_mutex_init(&S.mu, NULL);
+    pthread_cond_init(&S.cond, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    snprintf(S.id_prefix, sizeof S.id_prefix, "%08x", (unsigned)(now_ns() ^ ((uint64_t)getpid() << 16)));
+
+    http_server_opts_t *mo = (http_server_opts_t *)opts; /* fill defaults once */
+    if (mo->max_queue <= 0)
+        mo->max_queue = 4096;
+    if (mo->loop_threads <= 0)
+        mo->loop_threads = 1;
+    if (mo->handler_threads <= 0)
+        mo->handler_threads = 4;
+
+    h2o_config_init(&S.globalconf);
+    S.globalconf.max_request_entity_size = opts->body_limit;
+    S.globalconf.http1.req_timeout = (uint64_t)opts->header_timeout_ms;
+    S.globalconf.server_name = h2o_iovec_init(H2O_STRLIT("chatlings"));
+    h2o_hostconf_t *host = h2o_config_register_host(&S.globalconf, h2o_iovec_init(H2O_STRLIT("default")), 65535);
+    h2o_pathconf_t *path = h2o_config_register_path(host, "/", 0);
+    h2o_handler_t *handler = h2o_create_handler(path, sizeof *handler);
+    handler->on_req = on_req;
+
+    S.nloops = opts->loop_threads;
+    S.loops = calloc((size_t)S.nloops, sizeof *S.loops);
+    int rc = 0;
+    int nset = 0;
+    for (; nset < S.nloops; nset++)
+        if (loop_setup(&S.loops[nset], nset)) {
+            rc = -1;
+            nset++;
+            break;
+        }
+
+    if (rc == 0) {
+        S.handler_tids = calloc((size_t)opts->handler_threads, sizeof *S.handler_tids);
+        for (int i = 0; i < opts->handler_threads; i++)
+            pthread_create(&S.handler_tids[i], NULL, handler_main, NULL);
+        for (int i = 1; i < S.nloops; i++)
+            pthread_create(&S.loops[i].tid, NULL, loop_main, &S.loops[i]);
+        loop_main(&S.loops[0]);
+        for (int i = 1; i < S.nloops; i++)
+            pthread_join(S.loops[i].tid, NULL);
+
+        pthread_mutex_lock(&S.mu);
+        S.stop_handlers = 1;
+        pthread_cond_broadcast(&S.cond);
+        pthread_mutex_unlock(&S.mu);
+        for (int i = 0; i < opts->handler_threads; i++)
+            pthread_join(S.handler_tids[i], NULL);
+        free(S.handler_tids);
+        /* answers that arrived after the drain ended belong to requests we gave up on */
+        for (int i = 0; i < S.nloops; i++)
+            uv_run(&S.loops[i].loop, UV_RUN_NOWAIT);
+    }
+    for (int i = 0; i < nset; i++)
+        loop_teardown(&S.loops[i]);
+    free(S.loops);
+    h2o_config_dispose(&S.globalconf);
+    pthread_mutex_destroy(&S.mu);
+    pthread_cond_destroy(&S.cond);
+    log_info("shutdown", "server stopped");
+    return rc;
+}

@@ -1,0 +1,46 @@
+/* server: libh2o (libuv flavour) loop threads that parse HTTP and route, and a pool of
+ * handler threads that run the synchronous handlers (which may block on PostgreSQL/Redis).
+ * The loop never blocks; responses come back to it through libh2o's multithread queue. */
+#ifndef CHATLINGS_SERVER_H
+#define CHATLINGS_SERVER_H
+#include <stddef.h>
+
+#include "http/http.h"
+
+#define HTTP_MAX_LISTENERS 4
+
+typedef struct http_listener {
+    const char *name;       /* "public", "admin", "ops" (for logs) */
+    const char *addr;       /* "host:port"; NULL or "" = disabled */
+    const route_t *routes;
+    size_t nroutes;
+} http_listener_t;
+
+typedef struct http_server_opts {
+    http_listener_t listeners[HTTP_MAX_LISTENERS];
+    int nlisteners;
+    int loop_threads;
+    int handler_threads;
+    size_t body_limit;
+    int header_timeout_ms;
+    int max_queue;          /* requests waiting for a handler thread before 503; default 4096 */
+    struct app *app;
+    /* Creates / frees the state one handler thread owns (its Redis connection). */
+    struct app_thread *(*thread_init)(struct app *app);
+    void (*thread_free)(struct app_thread *t);
+    /* Runs on a handler thread for every routed request: authorisation, limits, then
+     * ctx->req->match.route->handler. When NULL the route handler is called directly. */
+    void (*dispatch)(http_ctx_t *ctx);
+    /* Called on the loop thread just before a response is sent (for metrics); may be NULL. */
+    void (*on_response)(struct app *app, const http_req_t *req, int status, double duration_ms);
+} http_server_opts_t;
+
+/* Binds every listener, then serves until SIGTERM or SIGINT, then stops accepting,
+ * lets in-flight requests finish (up to 10 s) and returns 0. Returns -1 if a listener
+ * cannot be bound (message logged). */
+int http_server_run(const http_server_opts_t *opts);
+
+/* Asks a running server to stop as if it got SIGTERM (thread-safe). */
+void http_server_request_stop(void);
+
+#endif
