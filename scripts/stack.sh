@@ -31,8 +31,9 @@ if [ -z "$PG_PORT" ] && [ -f "$DIR/stack.env" ]; then
   # shellcheck disable=SC1091
   . "$DIR/stack.env"
 fi
-[ -n "$PG_PORT" ] && [ -n "$REDIS_PORT" ] && [ -n "$REDIS_TLS_PORT" ] ||
+if [ -z "$PG_PORT" ] || [ -z "$REDIS_PORT" ] || [ -z "$REDIS_TLS_PORT" ]; then
   die "ports not given and $DIR/stack.env does not exist"
+fi
 
 PGDATA_DIR=$DIR/pg
 PGRUN_DIR=$DIR/pg-run          # unix socket and server log, owned by the cluster's OS user
@@ -227,8 +228,7 @@ redis_start() {
   fi
   say "starting redis on 127.0.0.1:$REDIS_PORT (TLS :$REDIS_TLS_PORT)"
   redis-server "$REDIS_CONF" 9>&-
-  local i
-  for i in $(seq 1 100); do
+  for _ in $(seq 1 100); do
     [ "$(redis_cli PING 2>/dev/null)" = PONG ] && return 0
     sleep 0.1
   done
@@ -257,8 +257,7 @@ redis_stop() {
   else
     return 0
   fi
-  local i
-  for i in $(seq 1 100); do
+  for _ in $(seq 1 100); do
     pid_alive "$pid" || { rm -f "$REDIS_PID"; return 0; }
     sleep 0.1
   done

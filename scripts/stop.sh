@@ -15,14 +15,14 @@ alive() {
 }
 
 stop_role() {
-  local role=$1 pidf=$VAR/run/$1.pid pid i
+  local role=$1 pidf=$VAR/run/$1.pid pid
   [ -f "$pidf" ] || return 0
   pid=$(cat "$pidf" 2>/dev/null || true)
   # Only a live chatlings process: after a reboot the pid may belong to someone else.
   if alive "$pid" && grep -q chatlings "/proc/$pid/cmdline" 2>/dev/null; then
     say "stopping $role (pid $pid)"
     kill -TERM "$pid" 2>/dev/null || true
-    for i in $(seq 1 $((GRACE * 10))); do
+    for _ in $(seq 1 $((GRACE * 10))); do
       alive "$pid" || break
       sleep 0.1
     done

@@ -5,7 +5,7 @@
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-cd "$ROOT"
+cd "$ROOT" || exit 1
 TEST_DIR=$ROOT/var/test
 PORTS=(55432 56379 56380)
 BIN=$ROOT/build/asan/chatlings
@@ -54,6 +54,7 @@ step "test stack under var/test"
 # Leftovers of an interrupted run are stopped, and each run starts from an empty database.
 scripts/stack.sh stop "$TEST_DIR" "${PORTS[@]}" >/dev/null 2>&1 || true
 rm -rf "$TEST_DIR"
+# shellcheck disable=SC2317  # called from the EXIT trap
 cleanup() {
   if [ "${CHATLINGS_TEST_KEEP_STACK:-0}" = 1 ]; then
     echo "test: leaving the test stack running (scripts/stack.sh stop var/test to stop it)" >&2
@@ -100,6 +101,8 @@ if [ $db_ready -eq 1 ]; then
   node_args=(--test --test-reporter=spec)
   # Test files share one stack and some stop its services: run them one at a time.
   if node --help | grep -q -- --test-concurrency; then node_args+=(--test-concurrency=1); fi
+  # A hung test must not eat CI's whole budget.
+  if node --help | grep -q -- --test-timeout; then node_args+=(--test-timeout=600000); fi
   node "${node_args[@]}" tests/integration/ 2>&1 | tee "$LOGS/node.log"
   record "black-box tests (node)" "${PIPESTATUS[0]}"
 else

@@ -1,4 +1,5 @@
 /* chatlings: one binary, several roles (DESIGN.md "One binary, several roles"). */
+#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -16,6 +17,8 @@ static const struct {
     {"migrate", cmd_migrate, "apply db/migrations in order, each in one transaction"},
     {"seed", cmd_seed, "seed the deterministic catalogue [--creatures N] [--seed S]"},
     {"config", cmd_config, "print the effective configuration, secrets masked"},
+    {"routes", cmd_routes, "print the route table (method, path, auth level, rate class) as JSON lines"},
+    {"admin", cmd_admin, "operator commands: grant-admin NAME, revoke-admin NAME, rotate-token-key"},
 };
 
 static void usage(FILE *out)
@@ -28,6 +31,10 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
+    if (sodium_init() < 0) {
+        fprintf(stderr, "chatlings: libsodium failed to initialise\n");
+        return 1;
+    }
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
         usage(stdout);
         return argc < 2 ? 2 : 0;

@@ -2,6 +2,7 @@
  * validate, query, render. */
 #ifndef CHATLINGS_API_H
 #define CHATLINGS_API_H
+#include <jansson.h>
 #include <libpq-fe.h>
 
 #include "api/app.h"
@@ -23,5 +24,23 @@ int api_is_uuid(const char *s);
 /* Reads an integer query parameter within [min, max]; absent = def.
  * Returns 0, or -1 after setting a 400 naming the parameter. */
 int api_query_int(http_ctx_t *ctx, const char *name, long def, long min, long max, long *out);
+
+/* The signed-in player's session, or NULL (anonymous or only a pending sign-in). */
+const session_t *api_session(http_ctx_t *ctx);
+/* The signed-in player's id; only valid in AUTH_SESSION / AUTH_ADMIN handlers. */
+const char *api_user_id(http_ctx_t *ctx);
+
+/* Parses the request body as a JSON object. NULL after setting 415 (not application/json)
+ * or 400 (malformed, or not an object). Caller json_decref()s. */
+json_t *api_json_body(http_ctx_t *ctx);
+
+/* Sets (or, with token NULL, clears) the session cookie: __Host-chatlings, HttpOnly,
+ * SameSite=Lax, Path=/, 7 days, Secure. */
+void api_set_session_cookie(http_ctx_t *ctx, const char *token);
+
+/* Renders a PostgreSQL timestamptz text value as ISO-8601 UTC ("2026-11-27T02:08:00Z")
+ * JSON string into b (null for SQL NULL / empty). The SQL should select
+ * to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'). */
+void api_json_time(buf_t *b, PGresult *r, int row, int col);
 
 #endif

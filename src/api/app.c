@@ -1,11 +1,16 @@
 /* app: per-thread state and the dispatch step every routed request goes through. */
 #include "api/app.h"
 
+#include <ctype.h>
+#include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "api/api.h"
 #include "core/log.h"
+#include "store/ratelimit.h"
 
 app_thread_t *app_thread_init(app_t *app)
 {
@@ -40,29 +45,306 @@ static void release_db(app_thread_t *t)
     }
 }
 
+static const char *const RATE_CLASS_NAMES[RATE_NONE] = {"read", "write", "signin", "chat"};
+
+/* "signin=20/60,write=120/60,..." -> app->rates; unknown classes or bad numbers are errors. */
+static int parse_rate_limits(app_t *app, const char *spec, char *err, size_t errlen)
+{
+    for (int i = 0; i < RATE_NONE; i++)
+        app->rates[i] = (rate_rule_t){600, 60};
+    const char *p = spec;
+    while (*p) {
+        char name[16];
+        long limit, window;
+        int used = 0;
+        if (sscanf(p, "%15[a-z]=%ld/%ld%n", name, &limit, &window, &used) != 3 || limit < 1 || window < 1) {
+            snprintf(err, errlen, "CHATLINGS_RATE_LIMITS: cannot read \"%s\" (want class=limit/seconds,...)", p);
+            return -1;
+        }
+        int found = -1;
+        for (int i = 0; i < RATE_NONE; i++)
+            if (!strcmp(name, RATE_CLASS_NAMES[i]))
+                found = i;
+        if (found < 0) {
+            snprintf(err, errlen, "CHATLINGS_RATE_LIMITS: unknown class \"%s\" (read, write, signin, chat)", name);
+            return -1;
+        }
+        app->rates[found] = (rate_rule_t){limit, window};
+        p += used;
+        if (*p == ',')
+            p++;
+        else if (*p) {
+            snprintf(err, errlen, "CHATLINGS_RATE_LIMITS: unexpected \"%s\"", p);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* scheme://host[:port] of a URL, lower-cased, without path. */
+static void origin_of(const char *url, char *out, size_t outlen)
+{
+    const char *sep = strstr(url, "://");
+    size_t n = strlen(url);
+    if (sep) {
+        const char *slash = strchr(sep + 3, '/');
+        if (slash)
+            n = (size_t)(slash - url);
+    }
+    if (n >= outlen)
+        n = outlen - 1;
+    for (size_t i = 0; i < n; i++)
+        out[i] = (char)tolower((unsigned char)url[i]);
+    out[n] = '\0';
+}
+
+int app_init(app_t *app, const config_t *cfg, char *err, size_t errlen)
+{
+    app->cfg = cfg;
+    origin_of(cfg->public_url, app->public_origin, sizeof app->public_origin);
+    return parse_rate_limits(app, cfg->rate_limits, err, errlen);
+}
+
+/* Is this Origin one of ours: the public URL, the Host the request was sent to, or a
+ * configured CORS origin. */
+static int origin_is_ours(const app_t *app, const http_req_t *req, const char *origin, size_t len)
+{
+    char o[256];
+    if (len == 0 || len >= sizeof o)
+        return 0;
+    for (size_t i = 0; i < len; i++)
+        o[i] = (char)tolower((unsigned char)origin[i]);
+    o[len] = '\0';
+    if (!strcmp(o, app->public_origin))
+        return 1;
+    size_t hlen;
+    const char *host = http_req_header(req, "host", &hlen);
+    const char *sep = strstr(o, "://");
+    /* plain http to our own Host only outside production (local runs, tests) */
+    if (host && sep && strlen(sep + 3) == hlen && !strncasecmp(sep + 3, host, hlen) &&
+        (!strncmp(o, "https://", 8) || !app->cfg->production))
+        return 1;
+    return 0;
+}
+
+static int cors_allowed(const app_t *app, const char *origin, size_t len)
+{
+    const char *list = app->cfg->cors_origins;
+    while (*list) {
+        size_t n = strcspn(list, ",");
+        if (n == len && !strncasecmp(list, origin, len))
+            return 1;
+        list += n;
+        if (*list == ',')
+            list++;
+    }
+    return 0;
+}
+
+static void add_cors_headers(http_ctx_t *ctx)
+{
+    size_t len;
+    const char *origin = http_req_header(ctx->req, "origin", &len);
+    if (!origin || !cors_allowed(ctx->app, origin, len))
+        return;
+    char o[256];
+    snprintf(o, sizeof o, "%.*s", (int)len, origin);
+    http_res_header(ctx->res, "access-control-allow-origin", o);
+    http_res_header(ctx->res, "access-control-allow-credentials", "true");
+    http_res_header(ctx->res, "vary", "Origin");
+}
+
+void app_preflight(http_ctx_t *ctx)
+{
+    size_t len;
+    const char *origin = http_req_header(ctx->req, "origin", &len);
+    if (!origin || !cors_allowed(ctx->app, origin, len)) {
+        http_res_error(ctx->res, 403, "forbidden", "origin not allowed");
+        return;
+    }
+    add_cors_headers(ctx);
+    http_res_header(ctx->res, "access-control-allow-methods", "GET, POST, PUT, PATCH, DELETE");
+    http_res_header(ctx->res, "access-control-allow-headers", "content-type, x-csrf-token");
+    http_res_header(ctx->res, "access-control-max-age", "600");
+    ctx->res->status = 204;
+    ctx->res->content_type = NULL;
+}
+
+static void client_ip(http_ctx_t *ctx, char *out, size_t outlen)
+{
+    size_t len;
+    const char *xff = ctx->app->cfg->trust_proxy ? http_req_header(ctx->req, "x-forwarded-for", &len) : NULL;
+    if (xff && len) {
+        /* the last hop was added by our own proxy; earlier entries are the client's word */
+        size_t start = len;
+        while (start > 0 && xff[start - 1] != ',')
+            start--;
+        while (start < len && xff[start] == ' ')
+            start++;
+        snprintf(out, outlen, "%.*s", (int)(len - start), xff + start);
+        return;
+    }
+    snprintf(out, outlen, "%s", ctx->req->remote_addr);
+}
+
+static int is_state_changing(const http_req_t *req)
+{
+    return !(req->method_len == 3 && !memcmp(req->method, "GET", 3)) &&
+           !(req->method_len == 4 && !memcmp(req->method, "HEAD", 4));
+}
+
+/* Same-origin proof for a state-changing request: Origin, or Sec-Fetch-Site when a browser
+ * sends no Origin. */
+static int same_origin(http_ctx_t *ctx)
+{
+    size_t len;
+    const char *origin = http_req_header(ctx->req, "origin", &len);
+    if (origin)
+        return origin_is_ours(ctx->app, ctx->req, origin, len) || cors_allowed(ctx->app, origin, len);
+    const char *site = http_req_header(ctx->req, "sec-fetch-site", &len);
+    return site && len == 11 && !memcmp(site, "same-origin", 11);
+}
+
+static int csrf_ok(http_ctx_t *ctx)
+{
+    if (!same_origin(ctx))
+        return 0;
+    if (!ctx->thread->has_session)
+        return 1; /* no session to ride on: the origin check is the whole defence (login CSRF) */
+    size_t len;
+    const char *token = http_req_header(ctx->req, "x-csrf-token", &len);
+    const char *want = ctx->thread->session.csrf;
+    return token && len == strlen(want) && len > 0 && sodium_memcmp(token, want, len) == 0;
+}
+
+/* Loads the session named by the cookie, if any. -1 when Redis is unavailable. */
+static int load_session(http_ctx_t *ctx)
+{
+    app_thread_t *t = ctx->thread;
+    size_t len;
+    const char *cookie = http_req_header(ctx->req, "cookie", &len);
+    char token[SESSION_TOKEN_LEN + 1];
+    if (!cookie || session_token_from_cookie(cookie, len, token))
+        return 0;
+    int rc = session_load(t->redis, token, &t->session);
+    sodium_memzero(token, sizeof token);
+    if (rc < 0)
+        return -1;
+    t->has_session = rc == 1;
+    return 0;
+}
+
+static int rate_limited(http_ctx_t *ctx, route_rate_t cls)
+{
+    if (cls >= RATE_NONE)
+        return 0;
+    const rate_rule_t *rule = &ctx->app->rates[cls];
+    app_thread_t *t = ctx->thread;
+    ratelimit_result_t ip, user = {.allowed = 1, .remaining = rule->limit};
+    char subject[96];
+    snprintf(subject, sizeof subject, "ip:%s", t->client_ip);
+    if (ratelimit_hit(t->redis, RATE_CLASS_NAMES[cls], subject, rule->limit, rule->window_s, &ip))
+        return 0; /* Redis unavailable: fail open */
+    if (t->has_session && t->session.kind == SESSION_USER) {
+        snprintf(subject, sizeof subject, "u:%s", t->session.user_id);
+        if (ratelimit_hit(t->redis, RATE_CLASS_NAMES[cls], subject, rule->limit, rule->window_s, &user))
+            user.allowed = 1;
+    }
+    const ratelimit_result_t *tight = user.remaining < ip.remaining ? &user : &ip;
+    char v[32];
+    snprintf(v, sizeof v, "%ld", rule->limit);
+    http_res_header(ctx->res, "ratelimit-limit", v);
+    snprintf(v, sizeof v, "%ld", tight->remaining);
+    http_res_header(ctx->res, "ratelimit-remaining", v);
+    snprintf(v, sizeof v, "%ld", ip.reset_s);
+    http_res_header(ctx->res, "ratelimit-reset", v);
+    if (ip.allowed && user.allowed)
+        return 0;
+    http_res_header(ctx->res, "retry-after", v);
+    http_res_error(ctx->res, 429, "rate_limited", "too many requests, slow down");
+    return 1;
+}
+
+static const db_stmt_t STMT_IS_ADMIN = {
+    "dispatch_is_admin",
+    "SELECT is_admin FROM users WHERE id = $1 AND deleted_at IS NULL AND suspended_at IS NULL", 1};
+
+/* 0 when the caller may use the route; otherwise the error response is set. */
+static int authorize(http_ctx_t *ctx, route_auth_t level)
+{
+    app_thread_t *t = ctx->thread;
+    int user = t->has_session && t->session.kind == SESSION_USER;
+    switch (level) {
+    case AUTH_PUBLIC:
+        return 0;
+    case AUTH_PENDING:
+        if (t->has_session && t->session.kind == SESSION_PENDING)
+            return 0;
+        http_res_error(ctx->res, 401, "unauthorized", "sign in with your provider first");
+        return -1;
+    case AUTH_SESSION:
+        if (user)
+            return 0;
+        http_res_error(ctx->res, 401, "unauthorized", "sign in first");
+        return -1;
+    case AUTH_ADMIN: {
+        if (!user) {
+            http_res_error(ctx->res, 401, "unauthorized", "sign in first");
+            return -1;
+        }
+        db_conn_t *db = api_db(ctx);
+        if (!db)
+            return -1;
+        const char *params[] = {t->session.user_id};
+        PGresult *r = db_exec(db, &STMT_IS_ADMIN, params);
+        if (api_check(ctx, r))
+            return -1;
+        int admin = PQntuples(r) == 1 && PQgetvalue(r, 0, 0)[0] == 't';
+        PQclear(r);
+        if (admin)
+            return 0;
+        http_res_error(ctx->res, 403, "forbidden", "administrators only");
+        return -1;
+    }
+    }
+    return -1;
+}
+
 void app_dispatch(http_ctx_t *ctx)
 {
     const route_t *route = ctx->req->match.route;
+    app_thread_t *t = ctx->thread;
     http_res_t *res = ctx->res;
+    t->has_session = 0;
+    memset(&t->session, 0, sizeof t->session);
+    client_ip(ctx, t->client_ip, sizeof t->client_ip);
+
     http_res_header(res, "cache-control", "no-store");
     http_res_header(res, "x-content-type-options", "nosniff");
     http_res_header(res, "referrer-policy", "strict-origin-when-cross-origin");
     http_res_header(res, "content-security-policy", "default-src 'none'; frame-ancestors 'none'");
+    if (ctx->app->cfg->production)
+        http_res_header(res, "strict-transport-security", "max-age=31536000; includeSubDomains");
+    add_cors_headers(ctx);
 
-    switch (route->auth) {
-    case AUTH_PUBLIC:
-        break;
-    case AUTH_PENDING:
-    case AUTH_SESSION:
-        /* sessions arrive with the accounts issue; until then nobody is signed in */
-        http_res_error(res, 401, "unauthorized", "sign in first");
-        return;
-    case AUTH_ADMIN:
-        http_res_error(res, 401, "unauthorized", "sign in first");
-        return;
+    if (route->auth != AUTH_PUBLIC || route->rate != RATE_NONE || is_state_changing(ctx->req)) {
+        if (load_session(ctx) < 0 && route->auth != AUTH_PUBLIC) {
+            http_res_error(res, 503, "unavailable", "sessions are unavailable, try again shortly");
+            http_res_header(res, "retry-after", "2");
+            goto out;
+        }
+    }
+    if (rate_limited(ctx, route->rate))
+        goto out;
+    if (authorize(ctx, route->auth))
+        goto out;
+    if (is_state_changing(ctx->req) && route->handler != app_preflight && !csrf_ok(ctx)) {
+        http_res_error(res, 403, "forbidden", "cross-site request refused (Origin and X-CSRF-Token required)");
+        goto out;
     }
     route->handler(ctx);
-    release_db(ctx->thread);
+out:
+    release_db(t);
 }
 
 static db_conn_t *acquire(http_ctx_t *ctx, db_pool_t *pool)
@@ -149,4 +431,52 @@ int api_query_int(http_ctx_t *ctx, const char *name, long def, long min, long ma
     }
     *out = n;
     return 0;
+}
+
+const session_t *api_session(http_ctx_t *ctx)
+{
+    app_thread_t *t = ctx->thread;
+    return t->has_session && t->session.kind == SESSION_USER ? &t->session : NULL;
+}
+
+const char *api_user_id(http_ctx_t *ctx)
+{
+    const session_t *s = api_session(ctx);
+    return s ? s->user_id : NULL;
+}
+
+json_t *api_json_body(http_ctx_t *ctx)
+{
+    size_t len;
+    const char *ct = http_req_header(ctx->req, "content-type", &len);
+    if (!ct || len < 16 || strncasecmp(ct, "application/json", 16) || (len > 16 && ct[16] != ';' && ct[16] != ' ')) {
+        http_res_error(ctx->res, 415, "unsupported_media_type", "send the body as application/json");
+        return NULL;
+    }
+    json_error_t jerr;
+    json_t *doc = json_loadb(ctx->req->body, ctx->req->body_len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!json_is_object(doc)) {
+        json_decref(doc);
+        http_res_error(ctx->res, 400, "bad_request", "the body must be a JSON object");
+        return NULL;
+    }
+    return doc;
+}
+
+void api_set_session_cookie(http_ctx_t *ctx, const char *token)
+{
+    /* Secure even in development: browsers refuse a __Host- cookie without it, and they
+     * accept Secure cookies from http://localhost and http://127.0.0.1. */
+    char v[256];
+    snprintf(v, sizeof v, "%s=%s; Path=/; HttpOnly; SameSite=Lax; Max-Age=%d; Secure", SESSION_COOKIE,
+             token ? token : "", token ? SESSION_TTL_S : 0);
+    http_res_header(ctx->res, "set-cookie", v);
+}
+
+void api_json_time(buf_t *b, PGresult *r, int row, int col)
+{
+    if (PQgetisnull(r, row, col) || !PQgetvalue(r, row, col)[0])
+        buf_puts(b, "null");
+    else
+        buf_json_cstr(b, PQgetvalue(r, row, col));
 }

@@ -7,11 +7,16 @@
 #include "http/http.h"
 #include "store/db.h"
 #include "store/redis.h"
+#include "store/session.h"
+
+typedef struct rate_rule { long limit, window_s; } rate_rule_t;
 
 typedef struct app {
     const config_t *cfg;
     db_pool_t *db;        /* primary */
     db_pool_t *db_read;   /* read replica, or the primary when none is configured */
+    rate_rule_t rates[RATE_NONE]; /* per route class, parsed from CHATLINGS_RATE_LIMITS */
+    char public_origin[256];      /* scheme://host[:port] of cfg->public_url */
 } app_t;
 
 typedef struct app_thread {
@@ -19,7 +24,14 @@ typedef struct app_thread {
     redis_t *redis;
     db_conn_t *conn;      /* held for the current request only; released by app_dispatch */
     db_pool_t *conn_pool;
+    /* The rest describes the request this thread is handling; app_dispatch resets it. */
+    session_t session;
+    int has_session;      /* a valid session cookie came with the request */
+    char client_ip[64];
 } app_thread_t;
+
+/* Fills the parts of app_t derived from the configuration. -1 with a message on bad settings. */
+int app_init(app_t *app, const config_t *cfg, char *err, size_t errlen);
 
 app_thread_t *app_thread_init(app_t *app);
 void app_thread_free(app_thread_t *t);
@@ -27,6 +39,9 @@ void app_thread_free(app_thread_t *t);
 /* Runs on a handler thread: common headers, authorisation by the route's level, the
  * handler, then releases whatever the handler held. */
 void app_dispatch(http_ctx_t *ctx);
+
+/* Answers CORS preflight requests (OPTIONS on a known path). */
+void app_preflight(http_ctx_t *ctx);
 
 /* The routes of each listener. */
 extern const route_t APP_PUBLIC_ROUTES[];

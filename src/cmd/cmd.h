@@ -9,6 +9,8 @@ int cmd_worker(int argc, char **argv, const config_t *cfg);
 int cmd_migrate(int argc, char **argv, const config_t *cfg);
 int cmd_seed(int argc, char **argv, const config_t *cfg);
 int cmd_config(int argc, char **argv, const config_t *cfg);
+int cmd_routes(int argc, char **argv, const config_t *cfg);
+int cmd_admin(int argc, char **argv, const config_t *cfg);
 
 /* Opens a single blocking libpq connection for CLI commands (migrate, seed, admin).
  * Returns NULL after printing the reason to stderr. */

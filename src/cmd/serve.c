@@ -19,7 +19,13 @@ static db_pool_t *make_pool(const config_t *cfg, const char *url)
 
 int cmd_serve(int argc, char **argv, const config_t *cfg)
 {
-    app_t app = {.cfg = cfg};
+    app_t app;
+    memset(&app, 0, sizeof app);
+    char err[512];
+    if (app_init(&app, cfg, err, sizeof err)) {
+        log_error("startup", "%s", err);
+        return 78;
+    }
     app.db = make_pool(cfg, cfg->database_url);
     app.db_read = cfg->database_read_url[0] ? make_pool(cfg, cfg->database_read_url) : app.db;
     if (!app.db || !app.db_read) {
@@ -38,6 +44,7 @@ int cmd_serve(int argc, char **argv, const config_t *cfg)
         .thread_init = app_thread_init,
         .thread_free = app_thread_free,
         .dispatch = app_dispatch,
+        .preflight = app_preflight,
     };
     log_info("startup", "chatlings serve (%s) starting", cfg->env);
     int rc = http_server_run(&opts);

@@ -9,6 +9,8 @@
 #define DEV_DATABASE_URL "postgresql://chatlings@127.0.0.1:54320/chatlings"
 #define DEV_REDIS_URL "redis://127.0.0.1:63790/0"
 #define DEV_SESSION_SECRET "development-only-session-secret-change-me"
+/* base64 of 32 bytes "chatlings-development-token-key!": fine for a laptop, refused in production */
+#define DEV_TOKEN_KEY "Y2hhdGxpbmdzLWRldmVsb3BtZW50LXRva2VuLWtleSE="
 
 /* Reads NAME_FILE (first line, trailing newline stripped) or NAME into out; else def. */
 static int read_setting(const char *name, const char *def, char *out, size_t outlen, char *err, size_t errlen)
@@ -89,6 +91,15 @@ int config_load(config_t *c, char *err, size_t errlen)
     STR(migrations_dir, "CHATLINGS_MIGRATIONS_DIR", "db/migrations");
     STR(session_secret, "CHATLINGS_SESSION_SECRET", DEV_SESSION_SECRET);
     STR(log_level, "CHATLINGS_LOG_LEVEL", "info");
+    STR(public_url, "CHATLINGS_PUBLIC_URL", "http://127.0.0.1:8080");
+    STR(cors_origins, "CHATLINGS_CORS_ORIGINS", "");
+    STR(oidc_issuer, "CHATLINGS_OIDC_ISSUER", "https://accounts.google.com");
+    STR(oidc_client_id, "CHATLINGS_OIDC_CLIENT_ID", "");
+    STR(oidc_client_secret, "CHATLINGS_OIDC_CLIENT_SECRET", "");
+    STR(token_key, "CHATLINGS_TOKEN_KEY", DEV_TOKEN_KEY);
+    STR(token_key_old, "CHATLINGS_TOKEN_KEY_OLD", "");
+    STR(rate_limits, "CHATLINGS_RATE_LIMITS", "signin=20/60,write=120/60,read=600/60,chat=30/60");
+    INT(trust_proxy, "CHATLINGS_TRUST_PROXY", 0, 0, 1);
     INT(db_pool_max, "DB_POOL_MAX", 20, 1, 1000);
     INT(db_pool_min, "DB_POOL_MIN", 5, 0, 1000);
     INT(db_idle_timeout_ms, "DB_IDLE_TIMEOUT_MS", 30000, 100, 3600000);
@@ -119,6 +130,14 @@ int config_load(config_t *c, char *err, size_t errlen)
         }
         if (!strcmp(c->session_secret, DEV_SESSION_SECRET) || strlen(c->session_secret) < 32) {
             snprintf(err, errlen, "production: CHATLINGS_SESSION_SECRET must be set to at least 32 characters");
+            return -1;
+        }
+        if (!strcmp(c->token_key, DEV_TOKEN_KEY)) {
+            snprintf(err, errlen, "production: CHATLINGS_TOKEN_KEY must be set (the development key is refused)");
+            return -1;
+        }
+        if (strncmp(c->public_url, "https://", 8)) {
+            snprintf(err, errlen, "production: CHATLINGS_PUBLIC_URL must be an https:// URL");
             return -1;
         }
     }
@@ -163,6 +182,15 @@ void config_print(const config_t *c, FILE *out)
     fprintf(out, "CHATLINGS_STATIC_DIR=%s\n", c->static_dir);
     fprintf(out, "CHATLINGS_MIGRATIONS_DIR=%s\n", c->migrations_dir);
     fprintf(out, "CHATLINGS_SESSION_SECRET=%s\n", c->session_secret[0] ? "***" : "");
+    fprintf(out, "CHATLINGS_PUBLIC_URL=%s\n", c->public_url);
+    fprintf(out, "CHATLINGS_CORS_ORIGINS=%s\n", c->cors_origins);
+    fprintf(out, "CHATLINGS_OIDC_ISSUER=%s\n", c->oidc_issuer);
+    fprintf(out, "CHATLINGS_OIDC_CLIENT_ID=%s\n", c->oidc_client_id);
+    fprintf(out, "CHATLINGS_OIDC_CLIENT_SECRET=%s\n", c->oidc_client_secret[0] ? "***" : "");
+    fprintf(out, "CHATLINGS_TOKEN_KEY=%s\n", c->token_key[0] ? "***" : "");
+    fprintf(out, "CHATLINGS_TOKEN_KEY_OLD=%s\n", c->token_key_old[0] ? "***" : "");
+    fprintf(out, "CHATLINGS_RATE_LIMITS=%s\n", c->rate_limits);
+    fprintf(out, "CHATLINGS_TRUST_PROXY=%d\n", c->trust_proxy);
     fprintf(out, "CHATLINGS_HANDLER_THREADS=%d\n", c->handler_threads);
     fprintf(out, "CHATLINGS_LOOP_THREADS=%d\n", c->loop_threads);
     fprintf(out, "DB_POOL_MAX=%d\nDB_POOL_MIN=%d\n", c->db_pool_max, c->db_pool_min);

@@ -21,6 +21,15 @@ typedef struct config {
     char static_dir[CONFIG_STR];        /* CHATLINGS_STATIC_DIR */
     char migrations_dir[CONFIG_STR];    /* CHATLINGS_MIGRATIONS_DIR */
     char session_secret[256];           /* CHATLINGS_SESSION_SECRET (secret) */
+    char public_url[512];               /* CHATLINGS_PUBLIC_URL: how players reach us (origin checks, redirects) */
+    char cors_origins[CONFIG_STR];      /* CHATLINGS_CORS_ORIGINS: comma-separated extra origins allowed by CORS */
+    char oidc_issuer[512];              /* CHATLINGS_OIDC_ISSUER, default Google */
+    char oidc_client_id[512];           /* CHATLINGS_OIDC_CLIENT_ID */
+    char oidc_client_secret[512];       /* CHATLINGS_OIDC_CLIENT_SECRET (secret) */
+    char token_key[128];                /* CHATLINGS_TOKEN_KEY: base64 32-byte key for third-party tokens (secret) */
+    char token_key_old[128];            /* CHATLINGS_TOKEN_KEY_OLD: previous key, read-only, during rotation (secret) */
+    char rate_limits[512];              /* CHATLINGS_RATE_LIMITS: "signin=20/60,write=120/60,read=600/60,chat=30/60" */
+    int trust_proxy;                    /* CHATLINGS_TRUST_PROXY=1: take the client IP from X-Forwarded-For */
     int handler_threads;     /* CHATLINGS_HANDLER_THREADS, default = db_pool_max */
     int loop_threads;        /* CHATLINGS_LOOP_THREADS, default 1 */
     int db_pool_max;         /* DB_POOL_MAX 20 */

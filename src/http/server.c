@@ -78,6 +78,7 @@ static struct {
     atomic_int stop_requested;
     atomic_ulong request_counter;
     char id_prefix[9];
+    route_t preflight_route;   /* OPTIONS on any served path goes to opts->preflight */
 } S;
 
 static uint64_t now_ns(void)
@@ -334,7 +335,13 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     peer_address(req, h->remote_addr, sizeof h->remote_addr);
 
     const http_listener_t *lc = ls->conf;
-    if (router_match(lc->routes, lc->nroutes, h->method, h->method_len, h->path, h->path_len, &h->match) != 0) {
+    int routed = router_match(lc->routes, lc->nroutes, h->method, h->method_len, h->path, h->path_len, &h->match);
+    if (routed != 0 && h->match.path_matched && S.opts->preflight && h->method_len == 7 &&
+        !memcmp(h->method, "OPTIONS", 7)) {
+        h->match.route = &S.preflight_route;
+        routed = 0;
+    }
+    if (routed != 0) {
         if (h->match.path_matched)
             send_direct_error(req, h, lc->name, 405, "method not allowed", h->match.allow, start);
         else
@@ -586,6 +593,7 @@ int http_server_run(const http_server_opts_t *opts)
     signal(SIGPIPE, SIG_IGN);
     snprintf(S.id_prefix, sizeof S.id_prefix, "%08x", (unsigned)(now_ns() ^ ((uint64_t)getpid() << 16)));
 
+    S.preflight_route = (route_t){"OPTIONS", "*", opts->preflight, AUTH_PUBLIC, RATE_NONE, 0};
     http_server_opts_t *mo = (http_server_opts_t *)opts; /* fill defaults once */
     if (mo->max_queue <= 0)
         mo->max_queue = 4096;

@@ -31,6 +31,8 @@ typedef struct http_server_opts {
     /* Runs on a handler thread for every routed request: authorisation, limits, then
      * ctx->req->match.route->handler. When NULL the route handler is called directly. */
     void (*dispatch)(http_ctx_t *ctx);
+    /* Handles OPTIONS on any path that some route serves (CORS preflight); NULL = 405. */
+    http_handler_fn preflight;
     /* Called on the loop thread just before a response is sent (for metrics); may be NULL. */
     void (*on_response)(struct app *app, const http_req_t *req, int status, double duration_ms);
 } http_server_opts_t;

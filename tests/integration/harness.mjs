@@ -82,6 +82,7 @@ export async function freePort() {
 // Processes
 
 const live = new Set();
+const CRASH_SIGNALS = new Set(['SIGABRT', 'SIGSEGV', 'SIGBUS', 'SIGILL', 'SIGFPE']);
 // A failing test must not leave servers behind: whatever is still running dies with the runner.
 process.on('exit', () => {
   for (const p of live) {
@@ -89,31 +90,39 @@ process.on('exit', () => {
   }
 });
 
-class Logs {
-  constructor() { this.stdout = ''; this.stderr = ''; this.all = ''; }
-  toString() { return this.all; }
-  /** stdout lines that parse as JSON objects (the server logs one object per line). */
-  json() {
+// The output of one process. logs() (or logs.all) is everything so far, stdout and stderr
+// interleaved as they arrived; logs.stdout / logs.stderr apart; logs.json() the JSON log records.
+function makeLogs() {
+  const logs = () => logs.all;
+  logs.stdout = '';
+  logs.stderr = '';
+  logs.all = '';
+  logs.toString = () => logs.all;
+  logs.json = () => {
     const out = [];
-    for (const line of this.all.split('\n')) {
+    for (const line of logs.all.split('\n')) {
       const t = line.trim();
       if (!t.startsWith('{')) continue;
       try { out.push(JSON.parse(t)); } catch { /* not a log record */ }
     }
     return out;
-  }
-  tail(n = 40) { return this.all.split('\n').slice(-n).join('\n'); }
+  };
+  logs.tail = (n = 40) => logs.all.split('\n').slice(-n).join('\n');
+  return logs;
 }
 
 /**
  * Spawns `BIN role ...args` with the stack env. Returns a handle:
  * { proc, logs, exited (Promise<{code, signal}>), waitForLog(re, ms), stop({signal, timeoutMs}) }.
- * stop() sends the signal (SIGTERM), waits, KILLs after timeoutMs and then throws, and throws
- * when the output holds a sanitizer report. With opts.t (a node:test context) stop() also runs
- * in t.after(), so a forgotten or failed test still checks the process.
+ * stop({signal, timeoutMs, expectClean}) sends the signal (SIGTERM), waits, KILLs after timeoutMs
+ * and then throws; it also throws when the output holds a sanitizer report, when the process died
+ * of a crash signal (SIGABRT, SIGSEGV, ...), or when it did not exit 0 after SIGTERM/SIGINT
+ * (unless expectClean: false). It resolves with {code, signal}.
+ * With opts.t (a node:test context) stop() also runs in t.after(), so a forgotten or failed test
+ * still checks the process.
  */
 export function spawnChatlings(role, { args = [], env = {}, t } = {}) {
-  const logs = new Logs();
+  const logs = makeLogs();
   const proc = spawn(BIN, [role, ...args], {
     cwd: ROOT,
     env: { ...process.env, ...stackEnv(), ...env },
@@ -164,8 +173,10 @@ export function spawnChatlings(role, { args = [], env = {}, t } = {}) {
       });
     },
 
-    async stop({ signal = 'SIGTERM', timeoutMs = 10000 } = {}) {
+    async stop({ signal = 'SIGTERM', timeoutMs = 10000, expectClean = true } = {}) {
+      let sent = false;
       if (!exitInfo) {
+        sent = true;
         proc.kill(signal);
         const res = await Promise.race([exited, sleep(timeoutMs, null, { ref: false })]);
         if (!res) {
@@ -175,6 +186,14 @@ export function spawnChatlings(role, { args = [], env = {}, t } = {}) {
         }
       }
       handle.assertNoSanitizerReport();
+      // A crash is never a good way to go, whoever asked it to stop.
+      if (CRASH_SIGNALS.has(exitInfo.signal)) {
+        throw new Error(`chatlings ${role} crashed (${exitInfo.signal}):\n${logs.tail()}`);
+      }
+      // Asked to stop gracefully, it must finish its work and exit 0.
+      if (sent && expectClean && (signal === 'SIGTERM' || signal === 'SIGINT') && exitInfo.code !== 0) {
+        throw new Error(`chatlings ${role} exited (${fmtExit(exitInfo)}) after ${signal}, expected code 0:\n${logs.tail()}`);
+      }
       return exitInfo;
     },
 
@@ -271,7 +290,7 @@ export async function startWorker({ env = {}, args = [], t, readyLog, settleMs =
 
 /**
  * Runs a one-shot subcommand (migrate, seed, config, ...) to completion.
- * Returns { code, signal, stdout, stderr }; throws on a sanitizer report.
+ * Returns { code, signal, stdout, stderr }; throws on a sanitizer report or a crash signal.
  */
 export async function runChatlings(args, { env = {}, timeoutMs = 120000 } = {}) {
   const h = spawnChatlings(args[0], { args: args.slice(1), env });
@@ -282,6 +301,9 @@ export async function runChatlings(args, { env = {}, timeoutMs = 120000 } = {}) 
     throw new Error(`chatlings ${args.join(' ')} timed out after ${timeoutMs} ms:\n${h.logs.tail()}`);
   }
   h.assertNoSanitizerReport();
+  if (CRASH_SIGNALS.has(res.signal)) {
+    throw new Error(`chatlings ${args.join(' ')} crashed (${res.signal}):\n${h.logs.tail()}`);
+  }
   return { code: res.code, signal: res.signal, stdout: h.logs.stdout, stderr: h.logs.stderr };
 }
 

@@ -13,7 +13,8 @@
 #include "core/config.h"
 
 static const char *VARS[] = {"CHATLINGS_ENV", "DATABASE_URL", "REDIS_URL", "CHATLINGS_SESSION_SECRET",
-                             "CHATLINGS_SESSION_SECRET_FILE", "DB_POOL_MAX", "DB_POOL_MIN", "DATABASE_URL_FILE"};
+                             "CHATLINGS_SESSION_SECRET_FILE", "DB_POOL_MAX", "DB_POOL_MIN", "DATABASE_URL_FILE",
+                             "CHATLINGS_TOKEN_KEY", "CHATLINGS_PUBLIC_URL"};
 
 static int clear_env(void **state)
 {
@@ -67,6 +68,12 @@ static void test_production_refuses_defaults(void **state)
     fputs("0123456789abcdef0123456789abcdef-from-file\n", f);
     fclose(f);
     setenv("CHATLINGS_SESSION_SECRET_FILE", path, 1);
+    assert_int_equal(config_load(&c, err, sizeof err), -1);
+    assert_non_null(strstr(err, "TOKEN_KEY"));
+    setenv("CHATLINGS_TOKEN_KEY", "cHJvZHVjdGlvbi1rZXktMzItYnl0ZXMtbG9uZy4uLi4=", 1);
+    assert_int_equal(config_load(&c, err, sizeof err), -1);
+    assert_non_null(strstr(err, "PUBLIC_URL"));
+    setenv("CHATLINGS_PUBLIC_URL", "https://chatlings.example", 1);
     assert_int_equal(config_load(&c, err, sizeof err), 0);
     assert_string_equal(c.session_secret, "0123456789abcdef0123456789abcdef-from-file");
     assert_true(c.production);
