@@ -527,13 +527,6 @@ static void *loop_main(void *arg)
     return NULL;
 }
 
-static void close_walk_cb(uv_handle_t *h, void *arg)
-{
-    (void)arg;
-    if (!uv_is_closing(h))
-        uv_close(h, NULL);
-}
-
 static int loop_setup(loop_thread_t *lt, int index)
 {
     const http_server_opts_t *o = S.opts;
@@ -543,6 +536,12 @@ static int loop_setup(loop_thread_t *lt, int index)
     h2o_multithread_register_receiver(lt->ctx.queue, &lt->receiver, on_jobs_done);
     uv_async_init(&lt->loop, &lt->stop_async, on_stop_async);
     uv_timer_init(&lt->loop, &lt->drain_timer);
+    if (index == 0) {
+        uv_signal_init(&lt->loop, &lt->sigterm);
+        uv_signal_start(&lt->sigterm, on_signal, SIGTERM);
+        uv_signal_init(&lt->loop, &lt->sigint);
+        uv_signal_start(&lt->sigint, on_signal, SIGINT);
+    }
     for (int i = 0; i < o->nlisteners; i++) {
         const http_listener_t *l = &o->listeners[i];
         if (!l->addr || !*l->addr)
@@ -565,23 +564,23 @@ static int loop_setup(loop_thread_t *lt, int index)
             log_info("listen", "%s listener on %s", l->name, l->addr);
         lt->nlisteners++;
     }
-    if (index == 0) {
-        uv_signal_init(&lt->loop, &lt->sigterm);
-        uv_signal_start(&lt->sigterm, on_signal, SIGTERM);
-        uv_signal_init(&lt->loop, &lt->sigint);
-        uv_signal_start(&lt->sigint, on_signal, SIGINT);
-    }
     return 0;
 }
 
+/* Closes what is ours on a stopped loop. The h2o context itself is deliberately not disposed:
+ * h2o 2.2.5 asserts that no connection is left when a context is disposed and offers no way
+ * to close idle keep-alive connections, so they stay open (and reachable from S.loops) until
+ * the process exits a moment later and the kernel closes them. */
 static void loop_teardown(loop_thread_t *lt)
 {
     h2o_multithread_unregister_receiver(lt->ctx.queue, &lt->receiver);
-    h2o_context_dispose(&lt->ctx);
-    uv_walk(&lt->loop, close_walk_cb, NULL);
-    while (uv_run(&lt->loop, UV_RUN_NOWAIT))
-        ;
-    uv_loop_close(&lt->loop);
+    uv_close((uv_handle_t *)&lt->stop_async, NULL);
+    uv_close((uv_handle_t *)&lt->drain_timer, NULL);
+    if (lt->index == 0) {
+        uv_close((uv_handle_t *)&lt->sigterm, NULL);
+        uv_close((uv_handle_t *)&lt->sigint, NULL);
+    }
+    uv_run(&lt->loop, UV_RUN_NOWAIT);
 }
 
 int http_server_run(const http_server_opts_t *opts)
@@ -645,8 +644,6 @@ int http_server_run(const http_server_opts_t *opts)
     }
     for (int i = 0; i < nset; i++)
         loop_teardown(&S.loops[i]);
-    free(S.loops);
-    h2o_config_dispose(&S.globalconf);
     pthread_mutex_destroy(&S.mu);
     pthread_cond_destroy(&S.cond);
     log_info("shutdown", "server stopped");

@@ -531,7 +531,10 @@ static void test_auth_and_select(void **state)
     key(k, sizeof k, t, "db");
     expect_status(redis_command(admin, "ACL SETUSER %s reset on >p@ss/w:rd ~* &* +@all", user), "OK");
 
-    const char *hostport = strstr(url, "://") + 3;
+    /* host:port only: the URL given to the tests may already name a database */
+    char hostport[128];
+    snprintf(hostport, sizeof hostport, "%s", strstr(url, "://") + 3);
+    hostport[strcspn(hostport, "/")] = '\0';
     snprintf(u, sizeof u, "%s://%s:p%%40ss/w:rd@%s/5", t->tls ? "rediss" : "redis", user, hostport);
     redis_t *r = make(u, t->tls ? getenv("TEST_REDIS_CA_FILE") : NULL, 0, 2000, 2000);
     redisReply *rep = redis_command(r, "ACL WHOAMI");
