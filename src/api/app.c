@@ -10,6 +10,7 @@
 
 #include "api/api.h"
 #include "core/log.h"
+#include "core/secretbox.h"
 #include "store/ratelimit.h"
 
 app_thread_t *app_thread_init(app_t *app)
@@ -98,10 +99,38 @@ static void origin_of(const char *url, char *out, size_t outlen)
     out[n] = '\0';
 }
 
+/* Security headers of every response (API JSON; the PWA's pages get their own CSP). */
+static const char *const COMMON_HEADERS[] = {
+    "x-content-type-options", "nosniff",
+    "referrer-policy", "strict-origin-when-cross-origin",
+    "content-security-policy", "default-src 'none'; frame-ancestors 'none'",
+    NULL};
+static const char *const COMMON_HEADERS_PRODUCTION[] = {
+    "x-content-type-options", "nosniff",
+    "referrer-policy", "strict-origin-when-cross-origin",
+    "content-security-policy", "default-src 'none'; frame-ancestors 'none'",
+    "strict-transport-security", "max-age=31536000; includeSubDomains",
+    NULL};
+
+const char *const *app_common_headers(const app_t *app)
+{
+    return app->cfg->production ? COMMON_HEADERS_PRODUCTION : COMMON_HEADERS;
+}
+
 int app_init(app_t *app, const config_t *cfg, char *err, size_t errlen)
 {
     app->cfg = cfg;
     origin_of(cfg->public_url, app->public_origin, sizeof app->public_origin);
+    /* a bad token key must stop the start, not the first YouTube connection hours later */
+    secretbox_t keys;
+    if (secretbox_init(&keys, cfg->token_key, cfg->token_key_old[0] ? cfg->token_key_old : NULL, err, errlen))
+        return -1;
+    secretbox_wipe(&keys);
+    size_t n = 0;
+    for (size_t i = 0; i < APP_PUBLIC_ROUTES_COUNT; i++)
+        if (!(cfg->production && APP_PUBLIC_ROUTES[i].dev_only))
+            app->public_routes[n++] = APP_PUBLIC_ROUTES[i];
+    app->npublic_routes = n;
     return parse_rate_limits(app, cfg->rate_limits, err, errlen);
 }
 
@@ -162,7 +191,7 @@ void app_preflight(http_ctx_t *ctx)
         http_res_error(ctx->res, 403, "forbidden", "origin not allowed");
         return;
     }
-    add_cors_headers(ctx);
+    /* the allow-origin headers were already added by app_dispatch */
     http_res_header(ctx->res, "access-control-allow-methods", "GET, POST, PUT, PATCH, DELETE");
     http_res_header(ctx->res, "access-control-allow-headers", "content-type, x-csrf-token");
     http_res_header(ctx->res, "access-control-max-age", "600");
@@ -320,11 +349,6 @@ void app_dispatch(http_ctx_t *ctx)
     client_ip(ctx, t->client_ip, sizeof t->client_ip);
 
     http_res_header(res, "cache-control", "no-store");
-    http_res_header(res, "x-content-type-options", "nosniff");
-    http_res_header(res, "referrer-policy", "strict-origin-when-cross-origin");
-    http_res_header(res, "content-security-policy", "default-src 'none'; frame-ancestors 'none'");
-    if (ctx->app->cfg->production)
-        http_res_header(res, "strict-transport-security", "max-age=31536000; includeSubDomains");
     add_cors_headers(ctx);
 
     if (route->auth != AUTH_PUBLIC || route->rate != RATE_NONE || is_state_changing(ctx->req)) {

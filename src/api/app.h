@@ -9,6 +9,8 @@
 #include "store/redis.h"
 #include "store/session.h"
 
+#define APP_MAX_ROUTES 256
+
 typedef struct rate_rule { long limit, window_s; } rate_rule_t;
 
 typedef struct app {
@@ -17,6 +19,8 @@ typedef struct app {
     db_pool_t *db_read;   /* read replica, or the primary when none is configured */
     rate_rule_t rates[RATE_NONE]; /* per route class, parsed from CHATLINGS_RATE_LIMITS */
     char public_origin[256];      /* scheme://host[:port] of cfg->public_url */
+    route_t public_routes[APP_MAX_ROUTES]; /* APP_PUBLIC_ROUTES less dev-only routes in production */
+    size_t npublic_routes;
 } app_t;
 
 typedef struct app_thread {
@@ -39,6 +43,9 @@ void app_thread_free(app_thread_t *t);
 /* Runs on a handler thread: common headers, authorisation by the route's level, the
  * handler, then releases whatever the handler held. */
 void app_dispatch(http_ctx_t *ctx);
+
+/* The headers every response carries (for http_server_opts_t.common_headers). */
+const char *const *app_common_headers(const app_t *app);
 
 /* Answers CORS preflight requests (OPTIONS on a known path). */
 void app_preflight(http_ctx_t *ctx);

@@ -12,4 +12,14 @@ void api_creature_details(http_ctx_t *ctx);
 void api_body_types(http_ctx_t *ctx);
 void api_traits(http_ctx_t *ctx);
 
+/* users.c */
+void api_auth_status(http_ctx_t *ctx);
+void api_auth_signup(http_ctx_t *ctx);
+void api_auth_logout(http_ctx_t *ctx);
+void api_dev_login(http_ctx_t *ctx);
+void api_user_me(http_ctx_t *ctx);
+void api_user_rename(http_ctx_t *ctx);
+void api_user_delete(http_ctx_t *ctx);
+void api_user_export(http_ctx_t *ctx);
+
 #endif

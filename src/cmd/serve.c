@@ -33,8 +33,8 @@ int cmd_serve(int argc, char **argv, const config_t *cfg)
         return 1;
     }
     http_server_opts_t opts = {
-        .listeners = {{.name = "public", .addr = cfg->listen, .routes = APP_PUBLIC_ROUTES,
-                       .nroutes = APP_PUBLIC_ROUTES_COUNT}},
+        .listeners = {{.name = "public", .addr = cfg->listen, .routes = app.public_routes,
+                       .nroutes = app.npublic_routes}},
         .nlisteners = 1,
         .loop_threads = cfg->loop_threads,
         .handler_threads = cfg->handler_threads,
@@ -45,6 +45,7 @@ int cmd_serve(int argc, char **argv, const config_t *cfg)
         .thread_free = app_thread_free,
         .dispatch = app_dispatch,
         .preflight = app_preflight,
+        .common_headers = app_common_headers(&app),
     };
     log_info("startup", "chatlings serve (%s) starting", cfg->env);
     int rc = http_server_run(&opts);

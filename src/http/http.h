@@ -9,7 +9,7 @@
 #include "core/buf.h"
 #include "http/router.h"
 
-#define HTTP_MAX_RES_HEADERS 16
+#define HTTP_MAX_RES_HEADER_BYTES (64 * 1024)
 
 typedef struct http_header {
     const char *name;   /* lower-case */
@@ -38,8 +38,7 @@ typedef struct http_res {
     int status;
     const char *content_type;  /* static string; default application/json */
     buf_t body;
-    int nheaders;
-    struct { char name[48]; char value[512]; } headers[HTTP_MAX_RES_HEADERS];
+    buf_t headers;             /* "name\0value\0" pairs, in order; see http_res_header */
 } http_res_t;
 
 struct app;
@@ -65,7 +64,8 @@ int http_url_decode(const char *in, size_t len, char *out, size_t outlen, int pl
 
 void http_res_init(http_res_t *res);
 void http_res_free(http_res_t *res);
-/* Adds a header; silently dropped past HTTP_MAX_RES_HEADERS (asserted in debug builds). */
+/* Adds a header (name lower-case). All headers together are bounded by
+ * HTTP_MAX_RES_HEADER_BYTES; past that the response becomes a 500. */
 void http_res_header(http_res_t *res, const char *name, const char *value);
 /* Sets status and replaces the body with the given JSON text. */
 void http_res_json(http_res_t *res, int status, const char *json, size_t len);

@@ -1,5 +1,4 @@
 /* request/response helpers shared by every handler. */
-#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -86,21 +85,19 @@ void http_res_init(http_res_t *res)
     res->status = 200;
     res->content_type = "application/json";
     buf_init(&res->body, 32u << 20);
+    buf_init(&res->headers, HTTP_MAX_RES_HEADER_BYTES);
 }
 
 void http_res_free(http_res_t *res)
 {
     buf_free(&res->body);
+    buf_free(&res->headers);
 }
 
 void http_res_header(http_res_t *res, const char *name, const char *value)
 {
-    assert(res->nheaders < HTTP_MAX_RES_HEADERS);
-    if (res->nheaders >= HTTP_MAX_RES_HEADERS)
-        return;
-    snprintf(res->headers[res->nheaders].name, sizeof res->headers[0].name, "%s", name);
-    snprintf(res->headers[res->nheaders].value, sizeof res->headers[0].value, "%s", value);
-    res->nheaders++;
+    buf_append(&res->headers, name, strlen(name) + 1);
+    buf_append(&res->headers, value, strlen(value) + 1);
 }
 
 void http_res_json(http_res_t *res, int status, const char *json, size_t len)

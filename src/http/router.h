@@ -21,6 +21,7 @@ typedef struct route {
     route_auth_t auth;
     route_rate_t rate;
     int needs_db;          /* 0 = handler never touches PostgreSQL (healthz) */
+    int dev_only;          /* exists only in development: left out of the table in production */
 } route_t;
 
 typedef struct route_match {

@@ -152,8 +152,14 @@ static void send_response(h2o_req_t *req, const http_res_t *res, const char *req
     if (res->content_type)
         add_header(req, "content-type", res->content_type);
     add_header(req, "x-request-id", request_id);
-    for (int i = 0; i < res->nheaders; i++)
-        add_header(req, res->headers[i].name, res->headers[i].value);
+    for (const char *const *h = S.opts->common_headers; h && h[0]; h += 2)
+        add_header(req, h[0], h[1]);
+    for (size_t off = 0; off < res->headers.len;) {
+        const char *name = res->headers.data + off;
+        const char *value = name + strlen(name) + 1;
+        add_header(req, name, value);
+        off = (size_t)(value + strlen(value) + 1 - res->headers.data);
+    }
     req->res.content_length = res->body.len; /* lets h2o skip chunked encoding */
     h2o_send_inline(req, res->body.data ? res->body.data : "", res->body.len);
 }
@@ -218,8 +224,10 @@ static void *handler_main(void *arg)
             S.opts->dispatch(&ctx);
         else
             job->hreq.match.route->handler(&ctx);
-        if (job->hres.body.overflow)
+        if (job->hres.body.overflow || job->hres.headers.overflow) {
+            buf_reset(&job->hres.headers);
             http_res_error(&job->hres, 500, "internal", "the response was too large");
+        }
         h2o_multithread_send_message(&job->lt->receiver, &job->super);
     }
     if (S.opts->thread_free && t)
@@ -268,11 +276,13 @@ static job_t *job_create(loop_thread_t *lt, h2o_req_t *req, uint64_t start_ns)
         path_len = req->query_at;
         query_len = req->path.len - req->query_at - 1;
     }
-    size_t nh = req->headers.size;
+    /* h2o keeps Host out of req->headers (it is the authority); handlers see it as "host" */
+    size_t nh = req->headers.size + 1;
     size_t bytes = sizeof(job_t) + nh * sizeof(http_header_t) + req->method.len + 1 + path_len + 1 + query_len + 1 +
                    req->entity.len + 1;
     for (size_t i = 0; i < nh; i++)
-        bytes += req->headers.entries[i].name->len + 1 + req->headers.entries[i].value.len + 1;
+        bytes += i + 1 < nh ? req->headers.entries[i].name->len + 1 + req->headers.entries[i].value.len + 1
+                            : sizeof "host" + req->input.authority.len + 1;
     job_t *job = calloc(1, bytes);
     if (!job)
         return NULL;
@@ -298,7 +308,11 @@ static job_t *job_create(loop_thread_t *lt, h2o_req_t *req, uint64_t start_ns)
     h->body_len = req->entity.base ? req->entity.len : 0;
     h->headers = job->headers;
     h->nheaders = nh;
-    for (size_t i = 0; i < nh; i++) {
+    COPY(job->headers[nh - 1].name, "host", 4);
+    job->headers[nh - 1].name_len = 4;
+    COPY(job->headers[nh - 1].value, req->input.authority.base ? req->input.authority.base : "", req->input.authority.len);
+    job->headers[nh - 1].value_len = req->input.authority.len;
+    for (size_t i = 0; i + 1 < nh; i++) {
         const h2o_header_t *src = &req->headers.entries[i];
         http_header_t *dst = &job->headers[i];
         char *name = p;
@@ -592,7 +606,7 @@ int http_server_run(const http_server_opts_t *opts)
     signal(SIGPIPE, SIG_IGN);
     snprintf(S.id_prefix, sizeof S.id_prefix, "%08x", (unsigned)(now_ns() ^ ((uint64_t)getpid() << 16)));
 
-    S.preflight_route = (route_t){"OPTIONS", "*", opts->preflight, AUTH_PUBLIC, RATE_NONE, 0};
+    S.preflight_route = (route_t){"OPTIONS", "*", opts->preflight, AUTH_PUBLIC, RATE_NONE, 0, 0};
     http_server_opts_t *mo = (http_server_opts_t *)opts; /* fill defaults once */
     if (mo->max_queue <= 0)
         mo->max_queue = 4096;

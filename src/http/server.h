@@ -31,6 +31,9 @@ typedef struct http_server_opts {
     /* Runs on a handler thread for every routed request: authorisation, limits, then
      * ctx->req->match.route->handler. When NULL the route handler is called directly. */
     void (*dispatch)(http_ctx_t *ctx);
+    /* name, value, name, value, ..., NULL: added to every response, including the 404/405/503
+     * answered on the loop thread (security headers). */
+    const char *const *common_headers;
     /* Handles OPTIONS on any path that some route serves (CORS preflight); NULL = 405. */
     http_handler_fn preflight;
     /* Called on the loop thread just before a response is sent (for metrics); may be NULL. */

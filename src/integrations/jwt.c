@@ -27,9 +27,16 @@ int jwt_b64url_encode(const unsigned char *in, size_t len, char *out, size_t out
 
 int jwt_b64url_decode(const char *in, size_t len, unsigned char *out, size_t outlen)
 {
+    /* the alphabet is checked here: libsodium 1.0.18's constant-time character mapping lets
+     * some bytes >= 0x80 through as digits (found by fuzz_jwt) */
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)in[i];
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_'))
+            return -1;
+    }
     size_t n = 0;
-    /* b64_end NULL: any character outside the alphabet (padding included) fails the whole
-     * input, and libsodium also refuses non-zero trailing bits, so each value has one form */
+    /* libsodium refuses impossible lengths and non-zero trailing bits, so each value has
+     * exactly one encoding (no padding either: '=' failed the check above) */
     if (sodium_base642bin(out, outlen, in, len, NULL, &n, NULL, sodium_base64_VARIANT_URLSAFE_NO_PADDING))
         return -1;
     return (int)n;

@@ -13,11 +13,11 @@
 static void h(struct http_ctx *ctx) { (void)ctx; }
 
 static const route_t ROUTES[] = {
-    {"GET", "/api/creatures", h, AUTH_PUBLIC, RATE_READ, 1},
-    {"GET", "/api/creature/:id/details", h, AUTH_PUBLIC, RATE_READ, 1},
-    {"POST", "/api/chatrooms/:id/read", h, AUTH_SESSION, RATE_WRITE, 1},
-    {"GET", "/api/chatrooms/:id/messages", h, AUTH_SESSION, RATE_READ, 1},
-    {"POST", "/api/chatrooms/:id/messages", h, AUTH_SESSION, RATE_CHAT, 1},
+    {"GET", "/api/creatures", h, AUTH_PUBLIC, RATE_READ, 1, 0},
+    {"GET", "/api/creature/:id/details", h, AUTH_PUBLIC, RATE_READ, 1, 0},
+    {"POST", "/api/chatrooms/:id/read", h, AUTH_SESSION, RATE_WRITE, 1, 0},
+    {"GET", "/api/chatrooms/:id/messages", h, AUTH_SESSION, RATE_READ, 1, 0},
+    {"POST", "/api/chatrooms/:id/messages", h, AUTH_SESSION, RATE_CHAT, 1, 0},
 };
 #define N (sizeof ROUTES / sizeof ROUTES[0])
 
