@@ -7,25 +7,14 @@ import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startServer, api, client, psql, psqlValue, runChatlings, freePort } from './harness.mjs';
+import {
+  HIGH_LIMITS, startOwnServer, uname as sharedUname, player as sharedPlayer, signedIn as sharedSignedIn, assertError,
+} from './players.mjs';
 
 const CORS_ORIGIN = 'https://app.chatlings.test';
-// The limits only set this server's thresholds; the counters are per IP and shared through
-// Redis with every other server of the run, so they are high here and tight in their own test.
-const HIGH_LIMITS = 'signin=100000/60,write=100000/60,read=100000/60,chat=100000/60';
 
 let srv;
 let ORIGIN;
-
-// The server's own origin is its public URL: dispatch accepts it as same-origin.
-async function startOwnServer(env = {}) {
-  const port = await freePort();
-  const origin = `http://127.0.0.1:${port}`;
-  const s = await startServer({
-    listen: `127.0.0.1:${port}`,
-    env: { CHATLINGS_PUBLIC_URL: origin, CHATLINGS_RATE_LIMITS: HIGH_LIMITS, ...env },
-  });
-  return Object.assign(s, { origin });
-}
 
 before(async () => {
   srv = await startOwnServer({ CHATLINGS_CORS_ORIGINS: CORS_ORIGIN });
@@ -33,39 +22,9 @@ before(async () => {
 });
 after(async () => { await srv?.stop(); });
 
-const uname = (prefix = 'acc') => `${prefix}_${randomBytes(5).toString('hex')}`;
-
-/** A browser-like player: keeps the cookie, sends Origin and the session's CSRF token. */
-function player(url = srv.url, origin = ORIGIN) {
-  const c = client(url);
-  let csrf = null;
-  const headers = (extra = {}) => ({ origin, ...(csrf ? { 'x-csrf-token': csrf } : {}), ...extra });
-  const remember = (r) => { if (r.json?.csrf_token) csrf = r.json.csrf_token; return r; };
-  return {
-    c,
-    get csrf() { return csrf; },
-    set csrf(v) { csrf = v; },
-    token: () => c.jar.get('__Host-chatlings'),
-    login: async (username, extra) => remember(await c.post('/api/dev/login', { username }, { headers: headers(extra) })),
-    get: (p) => c.get(p),
-    post: (p, body = {}, extra) => c.post(p, body, { headers: headers(extra) }),
-    patch: (p, body = {}, extra) => c.patch(p, body, { headers: headers(extra) }),
-    del: (p, extra) => c.del(p, { headers: headers(extra) }),
-  };
-}
-
-async function signedIn(name = uname()) {
-  const p = player();
-  const r = await p.login(name);
-  assert.equal(r.status, 200, r.text);
-  return { p, user: r.json.user, name };
-}
-
-function assertError(r, status, code) {
-  assert.equal(r.status, status, r.text);
-  assert.equal(r.json?.error?.code, code, r.text);
-  assert.equal(typeof r.json.error.message, 'string');
-}
+const uname = (prefix = 'acc') => sharedUname(prefix);
+const player = (url = srv.url, origin = ORIGIN) => sharedPlayer({ url, origin }, origin);
+const signedIn = (name = uname()) => sharedSignedIn(srv, name);
 
 test('status without a session', async () => {
   const r = await api(srv.url, '/api/auth/status');
