@@ -110,5 +110,9 @@ else
   record "black-box tests (node): skipped" 1
 fi
 
+step "fuzz smoke (libFuzzer, ${CHATLINGS_FUZZ_SECONDS:-10} s per target; make fuzz runs longer)"
+scripts/fuzz.sh "${CHATLINGS_FUZZ_SECONDS:-10}" 2>&1 | tee "$LOGS/fuzz.log"
+record "fuzz smoke" "${PIPESTATUS[0]}"
+
 summary
 exit $failed
