@@ -11,7 +11,7 @@ deps:
 
 build:
 	cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release >/dev/null
-	cmake --build build/release -j2
+	cmake --build build/release -j2 --target chatlings
 
 asan:
 	cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=Debug -DCHATLINGS_SANITIZE=ON >/dev/null

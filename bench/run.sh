@@ -23,7 +23,7 @@ export BENCH_DIR=$ROOT/bench BENCH_IDS=$BDIR/ids.txt
 "$ROOT/scripts/deps.sh"
 say "building build/release"
 cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build build/release -j2
+cmake --build build/release -j2 --target chatlings
 [ -x "$BIN" ] || die "$BIN was not built"
 
 alive() {

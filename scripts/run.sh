@@ -16,7 +16,7 @@ BIN=$ROOT/build/release/chatlings
 
 say "building build/release"
 cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build build/release -j2
+cmake --build build/release -j2 --target chatlings
 [ -x "$BIN" ] || die "$BIN was not built"
 
 stack_env=$("$ROOT/scripts/stack.sh" start "$VAR" 54320 63790 63791)

@@ -1,7 +1,8 @@
 /* catalogue: generates the creature catalogue from a seed, identically on every machine.
- * Only integer arithmetic and our own PRNG (splitmix64 seeding xoshiro256**) are used, so
+ * Only integer arithmetic and our own PRNG (game/rng: splitmix64 seeding xoshiro256**) are used, so
  * no libc rand(), no floating point, and no platform-dependent behaviour can leak in. */
 #include "game/catalogue.h"
+#include "game/rng.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -15,69 +16,10 @@ struct catalogue {
 
 /* ---- PRNG ---------------------------------------------------------------------------- */
 
-typedef struct rng {
-    uint64_t s[4];
-} rng_t;
-
 /* Independent streams per purpose, so that e.g. a name collision (which consumes extra draws)
- * never shifts a creature's traits or colours. */
+ * never shifts a creature's traits or colours. The generator itself is game/rng (shared with
+ * the game rules); its stream seeding is the scheme this catalogue has always used. */
 enum { STREAM_ID = 1, STREAM_TRAITS, STREAM_NAME, STREAM_LOOKS, STREAM_VIBE, STREAM_RARITY, STREAM_BODY };
-
-static uint64_t splitmix64(uint64_t *x)
-{
-    uint64_t z = (*x += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
-
-static uint64_t mix64(uint64_t v)
-{
-    uint64_t x = v;
-    return splitmix64(&x);
-}
-
-static void rng_init(rng_t *r, uint64_t seed, uint64_t index, uint64_t stream)
-{
-    /* Hashing (not adding) index and stream: splitmix64 walks its state by a fixed step, so
-     * seed + index would make stream i a shifted copy of stream i + 1. */
-    uint64_t x = mix64(seed) ^ mix64(index ^ 0xA0761D6478BD642FULL) ^ mix64(stream * 0xE7037ED1A0B428DBULL);
-    for (int i = 0; i < 4; i++)
-        r->s[i] = splitmix64(&x); /* four outputs of a bijection cannot all be zero */
-}
-
-static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-
-static uint64_t rng_next(rng_t *r)
-{
-    uint64_t *s = r->s;
-    uint64_t result = rotl(s[1] * 5, 7) * 9;
-    uint64_t t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 45);
-    return result;
-}
-
-/* Unbiased integer in [0, n) (Lemire's multiply-and-reject). */
-static uint32_t rng_below(rng_t *r, uint32_t n)
-{
-    uint32_t x = (uint32_t)(rng_next(r) >> 32);
-    uint64_t m = (uint64_t)x * n;
-    uint32_t l = (uint32_t)m;
-    if (l < n) {
-        uint32_t t = (uint32_t)(-n) % n;
-        while (l < t) {
-            x = (uint32_t)(rng_next(r) >> 32);
-            m = (uint64_t)x * n;
-            l = (uint32_t)m;
-        }
-    }
-    return (uint32_t)(m >> 32);
-}
 
 #define PICK(r, arr) ((arr)[rng_below((r), (uint32_t)(sizeof(arr) / sizeof((arr)[0])))])
 
@@ -380,7 +322,7 @@ static void make_uuid(uint64_t seed, int index, char out[37])
 {
     rng_t r;
     unsigned char b[16];
-    rng_init(&r, seed, (uint64_t)index, STREAM_ID);
+    rng_seed_stream(&r, seed, (uint64_t)index, STREAM_ID);
     uint64_t hi = rng_next(&r), lo = rng_next(&r);
     for (int i = 0; i < 8; i++) {
         b[i] = (unsigned char)(hi >> (56 - 8 * i));
@@ -395,7 +337,7 @@ static void make_uuid(uint64_t seed, int index, char out[37])
 static void make_traits(uint64_t seed, int index, catalogue_creature_t *c)
 {
     rng_t r;
-    rng_init(&r, seed, (uint64_t)index, STREAM_TRAITS);
+    rng_seed_stream(&r, seed, (uint64_t)index, STREAM_TRAITS);
     for (int t = 0; t < TRAIT_COUNT; t++) {
         /* Sum of three uniform draws in -4..4: a bell-ish noise of -12..+12. */
         int noise = (int)rng_below(&r, 9) + (int)rng_below(&r, 9) + (int)rng_below(&r, 9) - 12;
@@ -407,7 +349,7 @@ static void make_traits(uint64_t seed, int index, catalogue_creature_t *c)
 static void make_name(uint64_t seed, int index, name_set_t *set, catalogue_creature_t *c, name_parts_t *parts)
 {
     rng_t r;
-    rng_init(&r, seed, (uint64_t)index, STREAM_NAME);
+    rng_seed_stream(&r, seed, (uint64_t)index, STREAM_NAME);
     for (int attempt = 0;; attempt++) {
         /* 2-3 syllables; after many collisions allow longer names, which always leave room. */
         int syl = attempt < 16 ? 2 + (int)rng_below(&r, 5) / 3 : 3 + (int)rng_below(&r, 3);
@@ -447,14 +389,14 @@ catalogue_t *catalogue_generate(uint64_t seed, int n)
         for (int j = 0; j < counts[rr]; j++)
             rarity[k++] = rr;
     rng_t r;
-    rng_init(&r, seed, 0, STREAM_RARITY);
+    rng_seed_stream(&r, seed, 0, STREAM_RARITY);
     shuffle_ints(&r, rarity, n);
 
     /* Body types: dealt round-robin then shuffled, so every type appears once n >= 20 and the
      * types stay balanced (within one creature of each other). */
     for (int i = 0; i < n; i++)
         body[i] = i % BODY_TYPE_COUNT;
-    rng_init(&r, seed, 0, STREAM_BODY);
+    rng_seed_stream(&r, seed, 0, STREAM_BODY);
     shuffle_ints(&r, body, n);
 
     for (int i = 0; i < n; i++) {
@@ -466,10 +408,10 @@ catalogue_t *catalogue_generate(uint64_t seed, int n)
         make_uuid(seed, i, c->id);
         make_traits(seed, i, c);
         make_name(seed, i, &set, c, &parts);
-        rng_init(&looks, seed, (uint64_t)i, STREAM_LOOKS);
+        rng_seed_stream(&looks, seed, (uint64_t)i, STREAM_LOOKS);
         snprintf(c->colour_scheme, sizeof(c->colour_scheme), "%s", PICK(&looks, COLOUR_SCHEMES));
         make_short_name(&looks, &parts, c->short_name, sizeof(c->short_name));
-        rng_init(&vibe, seed, (uint64_t)i, STREAM_VIBE);
+        rng_seed_stream(&vibe, seed, (uint64_t)i, STREAM_VIBE);
         make_vibe(&vibe, c, c->vibe, sizeof(c->vibe));
     }
     free(set.slots);

@@ -589,7 +589,18 @@ static ssize_t conn_read(redis_t *r, int64_t deadline)
                 return -1;
             }
         } else {
-            ssize_t rc = recv(r->fd, r->rbuf, sizeof r->rbuf, 0);
+            /* right after a send the reply is rarely there yet: wait first, saving a recv
+             * that would only say EAGAIN */
+            int w = wait_fd(r->fd, POLLIN, deadline);
+            if (w == 0) {
+                set_err(r, "read: timed out");
+                return -2;
+            }
+            if (w < 0) {
+                set_err(r, "poll: %s", strerror(errno));
+                return -1;
+            }
+            ssize_t rc = recv(r->fd, r->rbuf, sizeof r->rbuf, MSG_DONTWAIT);
             if (rc > 0)
                 return rc;
             if (rc == 0) {

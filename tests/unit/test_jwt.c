@@ -41,8 +41,11 @@ static json_t *jwk_of(EVP_PKEY *k, const char *kid, char *n_out, size_t n_outlen
     char ns[1400], es[32];
     b64(nb, (size_t)nl, ns, sizeof ns);
     b64(eb, (size_t)el, es, sizeof es);
-    if (n_out)
-        snprintf(n_out, n_outlen, "%s", ns);
+    if (n_out) {
+        size_t len = strlen(ns);
+        assert_true(len < n_outlen);
+        memcpy(n_out, ns, len + 1);
+    }
     BN_free(n);
     BN_free(e);
     return json_pack("{s:s, s:s, s:s, s:s, s:s}", "kty", "RSA", "kid", kid, "use", "sig", "n", ns, "e", es);
