@@ -712,7 +712,7 @@ static int conn_idle_ok(redis_t *r)
     struct pollfd p = { .fd = r->fd, .events = POLLIN };
     if (poll(&p, 1, 0) == 0)
         return 1;
-    return conn_read(r, now_ms()) == -2;
+    return conn_read(r, now_ms() + 1) == -2; /* poll said readable: a short deadline is enough */
 }
 
 /* 0 with a live connection, -1 without one (err set) — at once while backing off. */
