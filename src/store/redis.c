@@ -897,6 +897,37 @@ redisReply *redis_get_reply(redis_t *r)
     return rep;
 }
 
+int redis_read_push(redis_t *r, int timeout_ms, redisReply **out)
+{
+    *out = NULL;
+    if (r->fd < 0 || !r->reader) {
+        set_err(r, "not connected");
+        return -1;
+    }
+    /* a message may already sit in the reader from the last read */
+    int rc = redis_reader_next(r->reader, out);
+    if (rc == 1)
+        return 1;
+    if (rc < 0) {
+        set_err(r, "bad or oversized reply");
+        conn_fail(r);
+        return -1;
+    }
+    ssize_t n = conn_read(r, now_ms() + timeout_ms);
+    if (n == -2)
+        return 0; /* quiet: no message within the timeout, the connection is fine */
+    if (n <= 0 || redis_reader_feed(r->reader, r->rbuf, (size_t)n) < 0) {
+        conn_fail(r);
+        return -1;
+    }
+    rc = redis_reader_next(r->reader, out);
+    if (rc < 0) {
+        conn_fail(r);
+        return -1;
+    }
+    return rc == 1 ? 1 : 0;
+}
+
 void redis_reply_free(redisReply *rep)
 {
     if (rep)

@@ -45,6 +45,11 @@ redisReply *redis_get_reply(redis_t *r);
  * without counting as a failure. */
 int redis_is_connected(const redis_t *r);
 
+/* For a connection in subscribe mode (after SUBSCRIBE/PSUBSCRIBE): waits up to timeout_ms for
+ * the next pushed message. 1 with *out set, 0 when nothing arrived (the connection is fine),
+ * -1 when the connection failed (dropped; subscribe again after reconnecting). */
+int redis_read_push(redis_t *r, int timeout_ms, redisReply **out);
+
 /* Counters for /metrics and tests; read by the owning thread. */
 typedef struct redis_stats {
     unsigned long connect_attempts;  /* TCP (+TLS, AUTH, SELECT) attempts */
