@@ -224,7 +224,7 @@ static int is_state_changing(const http_req_t *req)
 
 /* Same-origin proof for a state-changing request: Origin, or Sec-Fetch-Site when a browser
  * sends no Origin. */
-static int same_origin(http_ctx_t *ctx)
+int app_same_origin(http_ctx_t *ctx)
 {
     size_t len;
     const char *origin = http_req_header(ctx->req, "origin", &len);
@@ -236,7 +236,7 @@ static int same_origin(http_ctx_t *ctx)
 
 static int csrf_ok(http_ctx_t *ctx)
 {
-    if (!same_origin(ctx))
+    if (!app_same_origin(ctx))
         return 0;
     if (!ctx->thread->has_session)
         return 1; /* no session to ride on: the origin check is the whole defence (login CSRF) */
@@ -347,6 +347,13 @@ void app_dispatch(http_ctx_t *ctx)
     t->has_session = 0;
     memset(&t->session, 0, sizeof t->session);
     client_ip(ctx, t->client_ip, sizeof t->client_ip);
+
+    if (ctx->req->ws_user_id) {
+        /* a frame on a WebSocket that was authorised when it opened: no cookies, no CSRF */
+        route->handler(ctx);
+        release_db(t);
+        return;
+    }
 
     http_res_header(res, "cache-control", "no-store");
     add_cors_headers(ctx);

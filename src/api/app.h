@@ -44,6 +44,9 @@ void app_thread_free(app_thread_t *t);
  * handler, then releases whatever the handler held. */
 void app_dispatch(http_ctx_t *ctx);
 
+/* 1 when the request's Origin (or Sec-Fetch-Site) says it came from our own pages. */
+int app_same_origin(http_ctx_t *ctx);
+
 /* The headers every response carries (for http_server_opts_t.common_headers). */
 const char *const *app_common_headers(const app_t *app);
 

@@ -22,4 +22,8 @@ void api_user_rename(http_ctx_t *ctx);
 void api_user_delete(http_ctx_t *ctx);
 void api_user_export(http_ctx_t *ctx);
 
+/* live_chat.c */
+void api_ws_connect(http_ctx_t *ctx);
+void api_ws_message(http_ctx_t *ctx);
+
 #endif

@@ -24,5 +24,6 @@ const route_t APP_PUBLIC_ROUTES[] = {
     {"PATCH", "/api/user/me", api_user_rename, AUTH_SESSION, RATE_WRITE, 1, 0},
     {"DELETE", "/api/user/me", api_user_delete, AUTH_SESSION, RATE_WRITE, 1, 0},
     {"GET", "/api/user/export", api_user_export, AUTH_SESSION, RATE_READ, 1, 0},
+    {"GET", "/ws", api_ws_connect, AUTH_SESSION, RATE_READ, 1, 0},
 };
 const size_t APP_PUBLIC_ROUTES_COUNT = sizeof APP_PUBLIC_ROUTES / sizeof APP_PUBLIC_ROUTES[0];

@@ -6,6 +6,8 @@
 #include "cmd/cmd.h"
 #include "core/log.h"
 #include "http/server.h"
+#include "api/handlers.h"
+#include "store/pubsub.h"
 
 static db_pool_t *make_pool(const config_t *cfg, const char *url)
 {
@@ -15,6 +17,13 @@ static db_pool_t *make_pool(const config_t *cfg, const char *url)
                         .connect_timeout_ms = cfg->db_connect_timeout_ms,
                         .statement_timeout_ms = cfg->db_statement_timeout_ms};
     return db_pool_create(url, &o);
+}
+
+/* Messages for a topic, from any instance, go to this process's sockets. */
+static void deliver_topic(const char *topic, const char *payload, size_t len, void *arg)
+{
+    (void)arg;
+    http_server_deliver(topic, payload, len);
 }
 
 int cmd_serve(int argc, char **argv, const config_t *cfg)
@@ -46,9 +55,17 @@ int cmd_serve(int argc, char **argv, const config_t *cfg)
         .dispatch = app_dispatch,
         .preflight = app_preflight,
         .common_headers = app_common_headers(&app),
+        .ws_path = "/ws",
+        .ws_message = api_ws_message,
     };
     log_info("startup", "chatlings serve (%s) starting", cfg->env);
+    redis_opts_t ro = {.url = cfg->redis_url, .ca_file = cfg->redis_ca_file[0] ? cfg->redis_ca_file : NULL};
+    if (pubsub_start(&ro, deliver_topic, NULL)) {
+        log_error("startup", "cannot start the pub/sub subscriber");
+        return 1;
+    }
     int rc = http_server_run(&opts);
+    pubsub_stop();
     if (app.db_read != app.db)
         db_pool_destroy(app.db_read);
     db_pool_destroy(app.db);

@@ -32,6 +32,10 @@ typedef struct http_req {
     char remote_addr[64];  /* peer IP as text */
     char request_id[24];
     route_match_t match;
+    int websocket_handshake;     /* a valid WebSocket upgrade request (GET + Upgrade + key) */
+    /* For a message received on a WebSocket (method "WS", body = the text frame): */
+    const char *ws_user_id;      /* the player the socket was opened for */
+    unsigned long ws_client_id;  /* unique per socket within the process */
 } http_req_t;
 
 typedef struct http_res {
@@ -39,6 +43,16 @@ typedef struct http_res {
     const char *content_type;  /* static string; default application/json */
     buf_t body;
     buf_t headers;             /* "name\0value\0" pairs, in order; see http_res_header */
+    /* WebSocket instructions for the loop thread. On the upgrade request: accept + user_id.
+     * On a message: body (if any) is sent back on the socket as a text frame; subscribe /
+     * unsubscribe change the socket's topics; close_code closes it. */
+    struct {
+        int accept;
+        char user_id[40];
+        char subscribe[64];
+        char unsubscribe[64];
+        int close_code;
+    } ws;
 } http_res_t;
 
 struct app;

@@ -18,12 +18,20 @@
 #include <unistd.h>
 
 #include <h2o.h>
+#include <h2o/websocket.h>
 #include <uv.h>
 
 #include "core/buf.h"
 #include "core/log.h"
 
 #define DRAIN_LIMIT_MS 10000
+#define WS_MAX_TOPICS 16
+#define WS_TOPIC_LEN 64
+#define WS_MAX_MESSAGE 4096          /* a chat line is at most 500 characters; frames past this close with 1009 */
+#define WS_MAX_QUEUED (256 * 1024)   /* bytes waiting for a slow client before it is cut off */
+#define WS_MAX_INFLIGHT 8            /* frames of one socket being handled at once */
+#define WS_PING_MS 20000
+#define WS_IDLE_MS 60000             /* no frame (not even a pong) for this long: the client is gone */
 
 typedef struct loop_thread loop_thread_t;
 
@@ -47,9 +55,34 @@ struct loop_thread {
     uv_timer_t drain_timer;
     uv_signal_t sigterm, sigint;
     long inflight;       /* requests handed to the pool and not yet answered (loop thread only) */
+    h2o_multithread_receiver_t ws_receiver; /* topic deliveries from the pub/sub thread */
+    h2o_linklist_t ws_clients;
+    uv_timer_t ws_timer;
     int stopping;
     uint64_t stop_started_ms;
 };
+
+/* One WebSocket. Owned by its loop thread; freed when the socket is closed and no frame of
+ * it is still being handled in the pool (refs). */
+typedef struct ws_client {
+    h2o_websocket_conn_t *conn;   /* NULL once closed */
+    loop_thread_t *lt;
+    h2o_linklist_t link;
+    unsigned long id;
+    char user_id[40];
+    char topics[WS_MAX_TOPICS][WS_TOPIC_LEN];
+    int ntopics;
+    int inflight;
+    int refs;
+    uint64_t last_seen_ms;
+} ws_client_t;
+
+typedef struct ws_delivery {
+    h2o_multithread_message_t super;
+    size_t len;
+    char topic[WS_TOPIC_LEN];
+    char payload[];
+} ws_delivery_t;
 
 typedef struct job {
     h2o_multithread_message_t super;
@@ -57,6 +90,8 @@ typedef struct job {
     loop_thread_t *lt;
     h2o_req_t *req;            /* NULL once h2o disposed of the request (client gone) */
     struct job **slot;         /* lives in req->pool; lets the pool's dispose find this job */
+    ws_client_t *ws;           /* a frame of this socket (then req is NULL) */
+    char ws_key[32];           /* Sec-WebSocket-Key of an upgrade request */
     uint64_t start_ns;
     http_req_t hreq;
     http_res_t hres;
@@ -79,6 +114,9 @@ static struct {
     atomic_ulong request_counter;
     char id_prefix[9];
     route_t preflight_route;   /* OPTIONS on any served path goes to opts->preflight */
+    route_t ws_message_route;  /* WebSocket frames go to opts->ws_message */
+    atomic_long ws_open;
+    atomic_ulong ws_next_id;
 } S;
 
 static uint64_t now_ns(void)
@@ -235,6 +273,19 @@ static void *handler_main(void *arg)
     return NULL;
 }
 
+/* Hands a job to the pool; 1 (and nothing queued) when the queue is full. */
+static int job_enqueue(job_t *job)
+{
+    pthread_mutex_lock(&S.mu);
+    int full = S.queued >= S.opts->max_queue;
+    if (!full) {
+        queue_push(job);
+        pthread_cond_signal(&S.cond);
+    }
+    pthread_mutex_unlock(&S.mu);
+    return full;
+}
+
 /* ---- request intake (loop thread) ---- */
 
 static void on_req_dispose(void *p)
@@ -365,16 +416,18 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
         return 0;
     }
 
-    pthread_mutex_lock(&S.mu);
-    int full = S.queued >= S.opts->max_queue;
-    if (!full) {
-        job->slot = h2o_mem_alloc_shared(&req->pool, sizeof(job_t *), on_req_dispose);
-        *job->slot = job;
-        queue_push(job);
-        pthread_cond_signal(&S.cond);
+    if (S.opts->ws_path && h->path_len == strlen(S.opts->ws_path) && !memcmp(h->path, S.opts->ws_path, h->path_len)) {
+        const char *key = NULL;
+        if (h2o_is_websocket_handshake(req, &key) == 0 && key && req->version < 0x200) {
+            memcpy(job->ws_key, key, 24);
+            h->websocket_handshake = 1;
+        }
     }
-    pthread_mutex_unlock(&S.mu);
+    job->slot = h2o_mem_alloc_shared(&req->pool, sizeof(job_t *), on_req_dispose);
+    *job->slot = job;
+    int full = job_enqueue(job);
     if (full) {
+        *job->slot = NULL;
         send_direct_error(req, h, lc->name, 503, "the server is busy, try again", NULL, start);
         http_res_free(&job->hres);
         free(job);
@@ -383,6 +436,9 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     lt->inflight++;
     return 0;
 }
+
+static void ws_frame_done(job_t *job);
+static void ws_upgrade(loop_thread_t *lt, job_t *job);
 
 /* Finished jobs arrive here on their loop thread. */
 static void on_jobs_done(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messages)
@@ -393,11 +449,20 @@ static void on_jobs_done(h2o_multithread_receiver_t *receiver, h2o_linklist_t *m
         h2o_linklist_unlink(&msg->link);
         job_t *job = (job_t *)msg;
         double ms = (double)(now_ns() - job->start_ns) / 1e6;
+        if (job->ws) {
+            ws_frame_done(job);
+            http_res_free(&job->hres);
+            free(job);
+            continue;
+        }
         if (job->req) {
             *job->slot = NULL;
             const listener_state_t *ls = listener_of(lt, job->req);
-            send_response(job->req, &job->hres, job->hreq.request_id);
-            log_access(&job->hreq, ls->conf->name, job->hres.status, ms);
+            if (job->hres.ws.accept && job->hreq.websocket_handshake)
+                ws_upgrade(lt, job);
+            else
+                send_response(job->req, &job->hres, job->hreq.request_id);
+            log_access(&job->hreq, ls->conf->name, job->hres.ws.accept ? 101 : job->hres.status, ms);
         } else {
             log_access(&job->hreq, "gone", 499, ms);
         }
@@ -406,6 +471,262 @@ static void on_jobs_done(h2o_multithread_receiver_t *receiver, h2o_linklist_t *m
         lt->inflight--;
         http_res_free(&job->hres);
         free(job);
+    }
+}
+
+/* ---- WebSockets (loop thread) ---- */
+
+static uint64_t now_ms(void);
+
+static void ws_unref(ws_client_t *c)
+{
+    if (--c->refs == 0)
+        free(c);
+}
+
+/* Closes the socket at once (no close frame): for a dead or hopelessly slow peer. */
+static void ws_drop(ws_client_t *c)
+{
+    if (!c->conn)
+        return;
+    h2o_websocket_conn_t *conn = c->conn;
+    c->conn = NULL;
+    h2o_linklist_unlink(&c->link);
+    atomic_fetch_sub(&S.ws_open, 1);
+    h2o_websocket_close(conn);
+    ws_unref(c);
+}
+
+/* Runs wslay until it can make no progress; the socket may be closed (and c->conn NULL) after. */
+static void ws_proceed(ws_client_t *c)
+{
+    c->refs++; /* h2o may close the socket inside proceed, which drops the connection's ref */
+    if (c->conn)
+        h2o_websocket_proceed(c->conn);
+    if (c->conn && wslay_event_get_queued_msg_length(c->conn->ws_ctx) > WS_MAX_QUEUED)
+        ws_drop(c); /* never buffer without bound for a client that does not read */
+    ws_unref(c);
+}
+
+static void ws_send_text(ws_client_t *c, const char *text, size_t len)
+{
+    if (!c->conn || len == 0)
+        return;
+    struct wslay_event_msg m = {.opcode = WSLAY_TEXT_FRAME, .msg = (const uint8_t *)text, .msg_length = len};
+    wslay_event_queue_msg(c->conn->ws_ctx, &m);
+    ws_proceed(c);
+}
+
+static void ws_close(ws_client_t *c, int code, const char *reason)
+{
+    if (!c->conn)
+        return;
+    wslay_event_queue_close(c->conn->ws_ctx, (uint16_t)code, (const uint8_t *)reason, strlen(reason));
+    ws_proceed(c);
+}
+
+static int ws_topic_index(const ws_client_t *c, const char *topic)
+{
+    for (int i = 0; i < c->ntopics; i++)
+        if (!strcmp(c->topics[i], topic))
+            return i;
+    return -1;
+}
+
+static void ws_subscribe(ws_client_t *c, const char *topic)
+{
+    if (!topic[0] || ws_topic_index(c, topic) >= 0 || c->ntopics == WS_MAX_TOPICS)
+        return;
+    snprintf(c->topics[c->ntopics++], WS_TOPIC_LEN, "%s", topic);
+}
+
+static void ws_unsubscribe(ws_client_t *c, const char *topic)
+{
+    int i = ws_topic_index(c, topic);
+    if (i < 0)
+        return;
+    memcpy(c->topics[i], c->topics[c->ntopics - 1], WS_TOPIC_LEN);
+    c->ntopics--;
+}
+
+/* A text frame becomes a job for the pool, like a request. */
+static void ws_frame_to_job(ws_client_t *c, const uint8_t *data, size_t len)
+{
+    if (c->inflight >= WS_MAX_INFLIGHT) {
+        static const char busy[] = "{\"type\":\"error\",\"code\":\"rate_limited\",\"message\":\"slow down\"}";
+        ws_send_text(c, busy, sizeof busy - 1);
+        return;
+    }
+    job_t *job = calloc(1, sizeof(job_t) + len + 1);
+    if (!job)
+        return;
+    char *body = (char *)(job->headers);
+    memcpy(body, data, len);
+    body[len] = '\0';
+    job->lt = c->lt;
+    job->ws = c;
+    job->start_ns = now_ns();
+    http_req_t *h = &job->hreq;
+    h->method = "WS";
+    h->method_len = 2;
+    h->path = S.opts->ws_path;
+    h->path_len = strlen(S.opts->ws_path);
+    h->query = "";
+    h->body = body;
+    h->body_len = len;
+    h->ws_user_id = c->user_id;
+    h->ws_client_id = c->id;
+    h->match.route = &S.ws_message_route;
+    snprintf(h->request_id, sizeof h->request_id, "%s%012lx", S.id_prefix,
+             (unsigned long)atomic_fetch_add(&S.request_counter, 1) & 0xffffffffffffUL);
+    http_res_init(&job->hres);
+    if (job_enqueue(job)) {
+        http_res_free(&job->hres);
+        free(job);
+        static const char busy[] = "{\"type\":\"error\",\"code\":\"unavailable\",\"message\":\"the server is busy\"}";
+        ws_send_text(c, busy, sizeof busy - 1);
+        return;
+    }
+    c->inflight++;
+    c->refs++;
+    c->lt->inflight++;
+}
+
+static void on_ws_message(h2o_websocket_conn_t *conn, const struct wslay_event_on_msg_recv_arg *arg)
+{
+    ws_client_t *c = conn->data;
+    if (!arg) { /* closed by the peer, an error, or after our close handshake */
+        if (c->conn) {
+            c->conn = NULL;
+            h2o_linklist_unlink(&c->link);
+            atomic_fetch_sub(&S.ws_open, 1);
+            h2o_websocket_close(conn);
+            ws_unref(c);
+        }
+        return;
+    }
+    c->last_seen_ms = now_ms();
+    if (arg->opcode == WSLAY_TEXT_FRAME)
+        ws_frame_to_job(c, arg->msg, arg->msg_length);
+    else if (arg->opcode == WSLAY_BINARY_FRAME)
+        ws_close(c, 1003, "text frames only");
+}
+
+static void ws_upgrade(loop_thread_t *lt, job_t *job)
+{
+    ws_client_t *c = calloc(1, sizeof *c);
+    if (!c) {
+        send_response(job->req, &job->hres, job->hreq.request_id);
+        return;
+    }
+    c->lt = lt;
+    c->refs = 1;
+    c->id = atomic_fetch_add(&S.ws_next_id, 1) + 1;
+    c->last_seen_ms = now_ms();
+    snprintf(c->user_id, sizeof c->user_id, "%s", job->hres.ws.user_id);
+    if (job->hres.ws.subscribe[0])
+        ws_subscribe(c, job->hres.ws.subscribe);
+    /* A small send buffer keeps the kernel from soaking up megabytes for a client that
+     * stopped reading, so WS_MAX_QUEUED notices it; chat frames are small anyway. */
+    h2o_socket_t *sock = job->req->conn->callbacks->get_socket ? job->req->conn->callbacks->get_socket(job->req->conn) : NULL;
+    int fd = sock ? h2o_socket_get_fd(sock) : -1;
+    if (fd >= 0) {
+        int sndbuf = 64 * 1024;
+        setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
+    }
+    c->conn = h2o_upgrade_to_websocket(job->req, job->ws_key, c, on_ws_message);
+    wslay_event_config_set_max_recv_msg_length(c->conn->ws_ctx, WS_MAX_MESSAGE);
+    h2o_linklist_insert(&lt->ws_clients, &c->link);
+    atomic_fetch_add(&S.ws_open, 1);
+}
+
+/* A frame's job came back from the pool: reply, change topics, maybe close. */
+static void ws_frame_done(job_t *job)
+{
+    ws_client_t *c = job->ws;
+    c->inflight--;
+    job->lt->inflight--;
+    if (c->conn) {
+        const http_res_t *r = &job->hres;
+        if (r->ws.unsubscribe[0])
+            ws_unsubscribe(c, r->ws.unsubscribe);
+        if (r->ws.subscribe[0])
+            ws_subscribe(c, r->ws.subscribe);
+        if (r->body.len)
+            ws_send_text(c, r->body.data, r->body.len);
+        if (r->ws.close_code)
+            ws_close(c, r->ws.close_code, "closing");
+    }
+    ws_unref(c);
+}
+
+static void on_ws_deliveries(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messages)
+{
+    loop_thread_t *lt = H2O_STRUCT_FROM_MEMBER(loop_thread_t, ws_receiver, receiver);
+    while (!h2o_linklist_is_empty(messages)) {
+        h2o_multithread_message_t *msg = H2O_STRUCT_FROM_MEMBER(h2o_multithread_message_t, link, messages->next);
+        h2o_linklist_unlink(&msg->link);
+        ws_delivery_t *d = (ws_delivery_t *)msg;
+        h2o_linklist_t *node = lt->ws_clients.next;
+        while (node != &lt->ws_clients) {
+            ws_client_t *c = H2O_STRUCT_FROM_MEMBER(ws_client_t, link, node);
+            node = node->next; /* c may be dropped below */
+            if (ws_topic_index(c, d->topic) >= 0)
+                ws_send_text(c, d->payload, d->len);
+        }
+        free(d);
+    }
+}
+
+void http_server_deliver(const char *topic, const char *payload, size_t len)
+{
+    if (strlen(topic) >= WS_TOPIC_LEN)
+        return;
+    for (int i = 0; i < S.nloops; i++) {
+        ws_delivery_t *d = malloc(sizeof *d + len + 1);
+        if (!d)
+            return;
+        memset(&d->super, 0, sizeof d->super);
+        snprintf(d->topic, sizeof d->topic, "%s", topic);
+        memcpy(d->payload, payload, len);
+        d->payload[len] = '\0';
+        d->len = len;
+        h2o_multithread_send_message(&S.loops[i].ws_receiver, &d->super);
+    }
+}
+
+long http_server_ws_connections(void)
+{
+    return atomic_load(&S.ws_open);
+}
+
+/* Pings every socket; drops the ones that have been silent too long. */
+static void on_ws_timer(uv_timer_t *t)
+{
+    loop_thread_t *lt = H2O_STRUCT_FROM_MEMBER(loop_thread_t, ws_timer, t);
+    uint64_t now = now_ms();
+    h2o_linklist_t *node = lt->ws_clients.next;
+    while (node != &lt->ws_clients) {
+        ws_client_t *c = H2O_STRUCT_FROM_MEMBER(ws_client_t, link, node);
+        node = node->next;
+        if (now - c->last_seen_ms > WS_IDLE_MS) {
+            ws_drop(c);
+            continue;
+        }
+        struct wslay_event_msg ping = {.opcode = WSLAY_PING, .msg = NULL, .msg_length = 0};
+        wslay_event_queue_msg(c->conn->ws_ctx, &ping);
+        ws_proceed(c);
+    }
+}
+
+/* Going away: every socket gets a 1001 close frame. */
+static void ws_close_all(loop_thread_t *lt)
+{
+    h2o_linklist_t *node = lt->ws_clients.next;
+    while (node != &lt->ws_clients) {
+        ws_client_t *c = H2O_STRUCT_FROM_MEMBER(ws_client_t, link, node);
+        node = node->next;
+        ws_close(c, 1001, "server shutting down");
     }
 }
 
@@ -511,6 +832,7 @@ static void begin_stop(loop_thread_t *lt)
     for (int i = 0; i < lt->nlisteners; i++)
         uv_close((uv_handle_t *)&lt->listeners[i].handle, NULL);
     h2o_context_request_shutdown(&lt->ctx);
+    ws_close_all(lt);
     /* keep ticking for a little while after the last response so its bytes get written */
     uv_timer_start(&lt->drain_timer, on_drain_tick, 50, 50);
 }
@@ -548,6 +870,10 @@ static int loop_setup(loop_thread_t *lt, int index)
     uv_loop_init(&lt->loop);
     h2o_context_init(&lt->ctx, &lt->loop, &S.globalconf);
     h2o_multithread_register_receiver(lt->ctx.queue, &lt->receiver, on_jobs_done);
+    h2o_multithread_register_receiver(lt->ctx.queue, &lt->ws_receiver, on_ws_deliveries);
+    h2o_linklist_init_anchor(&lt->ws_clients);
+    uv_timer_init(&lt->loop, &lt->ws_timer);
+    uv_timer_start(&lt->ws_timer, on_ws_timer, WS_PING_MS, WS_PING_MS);
     uv_async_init(&lt->loop, &lt->stop_async, on_stop_async);
     uv_timer_init(&lt->loop, &lt->drain_timer);
     if (index == 0) {
@@ -588,6 +914,8 @@ static int loop_setup(loop_thread_t *lt, int index)
 static void loop_teardown(loop_thread_t *lt)
 {
     h2o_multithread_unregister_receiver(lt->ctx.queue, &lt->receiver);
+    h2o_multithread_unregister_receiver(lt->ctx.queue, &lt->ws_receiver);
+    uv_close((uv_handle_t *)&lt->ws_timer, NULL);
     uv_close((uv_handle_t *)&lt->stop_async, NULL);
     uv_close((uv_handle_t *)&lt->drain_timer, NULL);
     if (lt->index == 0) {
@@ -607,6 +935,7 @@ int http_server_run(const http_server_opts_t *opts)
     snprintf(S.id_prefix, sizeof S.id_prefix, "%08x", (unsigned)(now_ns() ^ ((uint64_t)getpid() << 16)));
 
     S.preflight_route = (route_t){"OPTIONS", "*", opts->preflight, AUTH_PUBLIC, RATE_NONE, 0, 0};
+    S.ws_message_route = (route_t){"WS", "/ws", opts->ws_message, AUTH_PUBLIC, RATE_NONE, 1, 0};
     http_server_opts_t *mo = (http_server_opts_t *)opts; /* fill defaults once */
     if (mo->max_queue <= 0)
         mo->max_queue = 4096;

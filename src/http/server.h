@@ -34,6 +34,10 @@ typedef struct http_server_opts {
     /* name, value, name, value, ..., NULL: added to every response, including the 404/405/503
      * answered on the loop thread (security headers). */
     const char *const *common_headers;
+    /* WebSockets: a routed GET on ws_path that is a WebSocket handshake is upgraded when its
+     * handler sets res->ws.accept; each text frame then runs ws_message on a handler thread. */
+    const char *ws_path;
+    http_handler_fn ws_message;
     /* Handles OPTIONS on any path that some route serves (CORS preflight); NULL = 405. */
     http_handler_fn preflight;
     /* Called on the loop thread just before a response is sent (for metrics); may be NULL. */
@@ -47,5 +51,12 @@ int http_server_run(const http_server_opts_t *opts);
 
 /* Asks a running server to stop as if it got SIGTERM (thread-safe). */
 void http_server_request_stop(void);
+
+/* Sends payload as a text frame to every WebSocket of this process subscribed to topic
+ * (thread-safe; the pub/sub subscriber calls it for messages from any instance). */
+void http_server_deliver(const char *topic, const char *payload, size_t len);
+
+/* Open WebSockets in this process (for /metrics and tests). */
+long http_server_ws_connections(void);
 
 #endif
