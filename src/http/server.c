@@ -484,16 +484,25 @@ static void ws_unref(ws_client_t *c)
         free(c);
 }
 
-/* Closes the socket at once (no close frame): for a dead or hopelessly slow peer. */
-static void ws_drop(ws_client_t *c)
+/* Closes the socket at once (no close frame) and drops the connection's reference; the
+ * caller holds another, so c stays valid until the caller's ws_unref. */
+static void ws_close_now(ws_client_t *c)
 {
-    if (!c->conn)
-        return;
     h2o_websocket_conn_t *conn = c->conn;
     c->conn = NULL;
     h2o_linklist_unlink(&c->link);
     atomic_fetch_sub(&S.ws_open, 1);
     h2o_websocket_close(conn);
+    c->refs--;
+}
+
+/* For a dead or hopelessly slow peer. */
+static void ws_drop(ws_client_t *c)
+{
+    if (!c->conn)
+        return;
+    c->refs++;
+    ws_close_now(c);
     ws_unref(c);
 }
 
@@ -504,7 +513,7 @@ static void ws_proceed(ws_client_t *c)
     if (c->conn)
         h2o_websocket_proceed(c->conn);
     if (c->conn && wslay_event_get_queued_msg_length(c->conn->ws_ctx) > WS_MAX_QUEUED)
-        ws_drop(c); /* never buffer without bound for a client that does not read */
+        ws_close_now(c); /* never buffer without bound for a client that does not read */
     ws_unref(c);
 }
 
