@@ -2,7 +2,7 @@
 #   make run    install what is missing, build, start PostgreSQL + Redis under var/, migrate, seed, serve
 #   make test   the whole suite (unit + black-box) under ASan + UBSan, on its own private stack
 #   make bench  the performance table
-.PHONY: all build asan run stop test bench fuzz clean deps
+.PHONY: all build asan run stop test bench fuzz clean deps dist
 
 all: build
 
@@ -31,6 +31,10 @@ bench:
 
 fuzz:
 	scripts/fuzz.sh $(FUZZ_SECONDS)
+
+# release tarball build/dist/chatlings-VERSION.tar.gz (binary, migrations, web/dist, deploy/, docs)
+dist:
+	scripts/dist.sh
 
 clean:
 	rm -rf build

@@ -10,7 +10,7 @@ say() { printf 'bench: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
 
 BDIR=$ROOT/var/bench
-PORTS=(57432 57379 57380)
+PORTS=(27432 27379 27380) # below the ephemeral port range
 LISTEN=127.0.0.1:18180
 URL=http://$LISTEN
 BIN=$ROOT/build/release/chatlings
@@ -123,3 +123,44 @@ row() {  # row NAME ENDPOINT TARGET_RPS TARGET_P99_US
   row list "GET /api/creatures?limit=20" "" ""
 } | tee "$OUT/results.md"
 say "wrk output in bench/out/"
+
+# ---- collecting (issue 3/11) ---------------------------------------------------------------
+# Its own rows, server and players: bench/collecting.sh (maintained with the collecting game).
+# BENCH_COLLECTING=0 skips them.
+if [ "${BENCH_COLLECTING:-1}" = 1 ]; then
+  BIN=$BIN OUT=$OUT THREADS=$THREADS CONNS=$CONNS DURATION=$DURATION "$ROOT/bench/collecting.sh" |
+    tee -a "$OUT/results.md" || say "collecting rows failed (var/bench/collecting/serve.log)"
+fi
+
+# ---- static files and thumbnails (issue 7/11) ------------------------------------------------
+# The same asset from the C server and from nginx side by side, and thumbnails per second:
+# bench/static.sh (own serve + nginx under var/bench/static). BENCH_STATIC=0 skips them.
+if [ "${BENCH_STATIC:-1}" = 1 ]; then
+  BIN=$BIN OUT=$OUT DURATION=$DURATION "$ROOT/bench/static.sh" |
+    tee -a "$OUT/results.md" || say "static rows failed (var/bench/static/serve.log)"
+fi
+
+# ---- leaderboards (issue 4/11) -------------------------------------------------------------
+# bench/leaderboard.sh: BENCH_LB_PLAYERS (1,000,000) players on the weekly points board, its own
+# serve on :18183; seeding them takes a few minutes the first time. BENCH_LB_PLAYERS=0 skips it.
+if [ "${BENCH_LB_PLAYERS:-1000000}" -gt 0 ]; then
+  say "leaderboards: ${BENCH_LB_PLAYERS:-1000000} players (bench/leaderboard.sh)"
+  { echo; echo "| leaderboards | conns | req/s | p50 | p99 | errors | target |"; echo "|---|---|---|---|---|---|---|"
+    BIN=$BIN OUT=$OUT "$ROOT/bench/leaderboard.sh"; } | tee -a "$OUT/results.md" || say "leaderboard rows failed"
+fi
+
+# ---- worker: job queue and a YouTube sync round (issue 5/11) ------------------------------
+# bench/worker.sh: BENCH_QUEUE_JOBS (50,000) trivial jobs through one worker thread, then one sync
+# round of BENCH_YOUTUBE_PLAYERS (10,000) connected players against tests/integration/fake-google.mjs
+# (node, port 18190). BENCH_WORKER=0 skips it.
+if [ "${BENCH_WORKER:-1}" = 1 ]; then
+  BIN=$BIN "$ROOT/bench/worker.sh" | tee -a "$OUT/results.md" || say "worker rows failed (var/bench/worker.log)"
+fi
+
+# ---- live chat over WebSocket (issue 6/11) ------------------------------------------------
+# bench/chat.sh: BENCH_WS_CONNS (10,000) sockets on one serve (:18193, open-files limit raised),
+# BENCH_WS_MEMBERS (1,000) of them in one room, BENCH_WS_MESSAGES (20) lines said into it; node
+# load generator bench/ws_bench.mjs. Server RSS and delivery latency. BENCH_CHAT=0 skips it.
+if [ "${BENCH_CHAT:-1}" = 1 ]; then
+  BIN=$BIN OUT=$OUT "$ROOT/bench/chat.sh" | tee -a "$OUT/results.md" || say "chat rows failed (var/bench/chat/serve.log)"
+fi

@@ -18,8 +18,10 @@ say "building build/release"
 cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build/release -j2 --target chatlings
 [ -x "$BIN" ] || die "$BIN was not built"
+# the PWA the server serves from web/dist (CHATLINGS_STATIC_DIR), rebuilt when its sources changed
+"$ROOT/scripts/web.sh" || die "the web app (web/) did not build"
 
-stack_env=$("$ROOT/scripts/stack.sh" start "$VAR" 54320 63790 63791)
+stack_env=$("$ROOT/scripts/stack.sh" start "$VAR" 25320 63790 63791)
 eval "$stack_env"
 export DATABASE_URL REDIS_URL
 export CHATLINGS_ENV=${CHATLINGS_ENV:-development}

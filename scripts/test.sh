@@ -7,7 +7,8 @@ set -uo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT" || exit 1
 TEST_DIR=$ROOT/var/test
-PORTS=(55432 56379 56380)
+# below the ephemeral range (32768-60999): an outgoing connection can never be holding them
+PORTS=(25432 26379 26380)
 BIN=$ROOT/build/asan/chatlings
 
 step() { printf '\n==> %s\n' "$*"; }
@@ -26,11 +27,12 @@ summary() {
     read -r cf t < <(sed -n 's/.*tests passed, \([0-9]*\) tests failed out of \([0-9]*\).*/\1 \2/p' "$LOGS/ctest.log" | tail -n 1) || true
     if [ -n "${t:-}" ]; then p=$((p + t - cf)); f=$((f + cf)); fi
   fi
-  if [ -f "$LOGS/node.log" ]; then
-    n() { sed -n "s/^ℹ $1 \([0-9]*\)$/\1/p" "$LOGS/node.log" | tail -n 1; }
+  for log in "$LOGS/node.log" "$LOGS/e2e.log"; do
+    [ -f "$log" ] || continue
+    n() { sed -n "s/^ℹ $1 \([0-9]*\)$/\1/p" "$log" | tail -n 1; }
     p=$((p + $(n pass || true) + 0)); f=$((f + $(n fail || true) + $(n cancelled || true) + 0))
     s=$((s + $(n skipped || true) + $(n todo || true) + 0))
-  fi
+  done
   # A failed step with no test counts of its own (build, migrate) still shows as a failure.
   if [ $failed -ne 0 ] && [ $f -eq 0 ]; then f=1; fi
   printf '\n==> summary\n'
@@ -49,6 +51,17 @@ if cmake -S . -B build/asan -DCHATLINGS_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/d
 else
   record build 1; summary; exit 1
 fi
+
+step "build build/release (the optimised binary make run and make bench use)"
+# -O2 finds warnings (format truncation, use-after-free) that the -O0 sanitizer build cannot
+if cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release >/dev/null && cmake --build build/release -j2 --target chatlings; then
+  record "release build" 0
+else
+  record "release build" 1
+fi
+
+step "web app (web/ -> web/dist)"
+scripts/web.sh; record "web app build" $?
 
 step "test stack under var/test"
 # Leftovers of an interrupted run are stopped, and each run starts from an empty database.
@@ -108,6 +121,15 @@ if [ $db_ready -eq 1 ]; then
 else
   echo "skipped: the database could not be migrated and seeded"
   record "black-box tests (node): skipped" 1
+fi
+
+step "browser tests (node --test tests/e2e/: headless Chromium; screenshots in tests/artifacts/e2e)"
+if [ $db_ready -eq 1 ] && [ -f web/dist/index.html ]; then
+  node "${node_args[@]}" tests/e2e/ 2>&1 | tee "$LOGS/e2e.log"
+  record "browser tests (node)" "${PIPESTATUS[0]}"
+else
+  echo "skipped: no database or no web/dist"
+  record "browser tests (node): skipped" 1
 fi
 
 step "fuzz smoke (libFuzzer, ${CHATLINGS_FUZZ_SECONDS:-10} s per target; make fuzz runs longer)"

@@ -6,6 +6,7 @@
 #include "cmd/cmd.h"
 #include "core/config.h"
 #include "core/log.h"
+#include "integrations/keyvault.h"
 
 static const struct {
     const char *name;
@@ -19,13 +20,19 @@ static const struct {
     {"config", cmd_config, "print the effective configuration, secrets masked"},
     {"routes", cmd_routes, "print the route table (method, path, auth level, rate class) as JSON lines"},
     {"admin", cmd_admin, "operator commands: grant-admin NAME, revoke-admin NAME, rotate-token-key"},
+    {"backup", cmd_backup, "back up the database into blob storage [--base] [--retention-days 35] | --list"},
+    {"restore", cmd_restore, "restore: --to TIME --target-dir DIR (point in time) | --logical --database URL"},
+    {"wal-archive", cmd_wal_archive, "PostgreSQL archive_command: wal-archive %p %f"},
+    {"wal-restore", cmd_wal_restore, "PostgreSQL restore_command: wal-restore %f %p"},
+    {"blob", cmd_blob, "blob storage: lifecycle, put, get, head, list, delete, set-tier, sas"},
+    {"artwork", cmd_artwork, "creature artwork: render-thumbs [--limit N], svg ID, avatar USER_ID N"},
 };
 
 static void usage(FILE *out)
 {
     fprintf(out, "usage: chatlings COMMAND [options]\n\ncommands:\n");
     for (size_t i = 0; i < sizeof COMMANDS / sizeof COMMANDS[0]; i++)
-        fprintf(out, "  %-9s %s\n", COMMANDS[i].name, COMMANDS[i].help);
+        fprintf(out, "  %-11s %s\n", COMMANDS[i].name, COMMANDS[i].help);
     fprintf(out, "\nConfiguration comes from the environment (see README.md); `chatlings config` shows it.\n");
 }
 
@@ -44,6 +51,11 @@ int main(int argc, char **argv)
             continue;
         config_t cfg;
         char err[512];
+        /* Key Vault fills the environment first, so its secrets pass the same validation */
+        if (keyvault_load_env(err, sizeof err)) {
+            fprintf(stderr, "chatlings: configuration error: %s\n", err);
+            return 78;
+        }
         if (config_load(&cfg, err, sizeof err)) {
             fprintf(stderr, "chatlings: configuration error: %s\n", err);
             return 78; /* EX_CONFIG */

@@ -25,6 +25,11 @@ int api_is_uuid(const char *s);
  * Returns 0, or -1 after setting a 400 naming the parameter. */
 int api_query_int(http_ctx_t *ctx, const char *name, long def, long min, long max, long *out);
 
+/* Reads the optional query parameter body_type as the name of a body type as it stands in the
+ * database (admins may rename them), case-insensitively. *index_out = body_types.id - 1, or
+ * -1 when the parameter is absent. 0, or -1 after setting 400 (unknown) or 503. */
+int api_query_body_type(http_ctx_t *ctx, int *index_out);
+
 /* The signed-in player's session, or NULL (anonymous or only a pending sign-in). */
 const session_t *api_session(http_ctx_t *ctx);
 /* The signed-in player's id; only valid in AUTH_SESSION / AUTH_ADMIN handlers. */

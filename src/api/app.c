@@ -7,10 +7,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
+#include "api/admin.h"
 #include "api/api.h"
+#include "api/presence.h"
+#include "api/visitor.h"
 #include "core/log.h"
 #include "core/secretbox.h"
+#include "store/metrics.h"
 #include "store/ratelimit.h"
 
 app_thread_t *app_thread_init(app_t *app)
@@ -117,6 +122,30 @@ const char *const *app_common_headers(const app_t *app)
     return app->cfg->production ? COMMON_HEADERS_PRODUCTION : COMMON_HEADERS;
 }
 
+/* The PWA's files (http/static.c) replace the API's "default-src 'none'" with a page policy:
+ * everything from our own origin, images also as data:/blob: URLs, no inline script, no
+ * framing, no <base>, forms only to us. Static responses never get the API policy too: two
+ * CSP headers would intersect. */
+#define PAGE_CSP                                                                                             \
+    "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; connect-src 'self'; " \
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+static const char *const STATIC_HEADERS[] = {
+    "x-content-type-options", "nosniff",
+    "referrer-policy", "strict-origin-when-cross-origin",
+    "content-security-policy", PAGE_CSP,
+    NULL};
+static const char *const STATIC_HEADERS_PRODUCTION[] = {
+    "x-content-type-options", "nosniff",
+    "referrer-policy", "strict-origin-when-cross-origin",
+    "content-security-policy", PAGE_CSP,
+    "strict-transport-security", "max-age=31536000; includeSubDomains",
+    NULL};
+
+const char *const *app_static_headers(const app_t *app)
+{
+    return app->cfg->production ? STATIC_HEADERS_PRODUCTION : STATIC_HEADERS;
+}
+
 int app_init(app_t *app, const config_t *cfg, char *err, size_t errlen)
 {
     app->cfg = cfg;
@@ -131,6 +160,8 @@ int app_init(app_t *app, const config_t *cfg, char *err, size_t errlen)
         if (!(cfg->production && APP_PUBLIC_ROUTES[i].dev_only))
             app->public_routes[n++] = APP_PUBLIC_ROUTES[i];
     app->npublic_routes = n;
+    if (admin_init(app, err, errlen))
+        return -1;
     return parse_rate_limits(app, cfg->rate_limits, err, errlen);
 }
 
@@ -236,7 +267,8 @@ int app_same_origin(http_ctx_t *ctx)
 
 static int csrf_ok(http_ctx_t *ctx)
 {
-    if (!app_same_origin(ctx))
+    /* the admin portal accepts only its own origin, never the players' (api/admin_gate.c) */
+    if (!(admin_on_listener(ctx->req) ? admin_own_origin(ctx) : app_same_origin(ctx)))
         return 0;
     if (!ctx->thread->has_session)
         return 1; /* no session to ride on: the origin check is the whole defence (login CSRF) */
@@ -253,7 +285,11 @@ static int load_session(http_ctx_t *ctx)
     size_t len;
     const char *cookie = http_req_header(ctx->req, "cookie", &len);
     char token[SESSION_TOKEN_LEN + 1];
-    if (!cookie || session_token_from_cookie(cookie, len, token))
+    /* the admin origin has a cookie of its own: a player's cookie never counts there */
+    int rc_token = !cookie ? -1
+                   : admin_on_listener(ctx->req) ? admin_session_token(cookie, len, token)
+                                                 : session_token_from_cookie(cookie, len, token);
+    if (rc_token)
         return 0;
     int rc = session_load(t->redis, token, &t->session);
     sodium_memzero(token, sizeof token);
@@ -356,7 +392,10 @@ void app_dispatch(http_ctx_t *ctx)
     }
 
     http_res_header(res, "cache-control", "no-store");
-    add_cors_headers(ctx);
+    if (admin_gate(ctx)) /* the admin listener's allow-list and origin rules (api/admin_gate.c) */
+        goto out;
+    if (!admin_on_listener(ctx->req))
+        add_cors_headers(ctx);
 
     if (route->auth != AUTH_PUBLIC || route->rate != RATE_NONE || is_state_changing(ctx->req)) {
         if (load_session(ctx) < 0 && route->auth != AUTH_PUBLIC) {
@@ -373,9 +412,17 @@ void app_dispatch(http_ctx_t *ctx)
         http_res_error(res, 403, "forbidden", "cross-site request refused (Origin and X-CSRF-Token required)");
         goto out;
     }
+    if (!admin_on_listener(ctx->req)) /* working in the admin portal is not playing */
+        visitor_hook(ctx); /* the daily visitor and login day, on a player's first request of a UTC day */
     route->handler(ctx);
+    api_presence_hook(ctx); /* users.last_seen_at, at most once per 10 min per player */
 out:
     release_db(t);
+    if (t->redis) {
+        redis_stats_t rs;
+        redis_stats(t->redis, &rs);
+        metrics_redis_sample(&rs); /* this thread's connection, into its own /metrics shard */
+    }
 }
 
 static db_conn_t *acquire(http_ctx_t *ctx, db_pool_t *pool)
@@ -399,12 +446,35 @@ db_conn_t *api_db(http_ctx_t *ctx)
     return acquire(ctx, ctx->app->db);
 }
 
+/* After the replica failed to hand out a connection, reads go to the primary for this long
+ * before the replica is tried again: an outage costs one failed acquire, not one per read. */
+#define REPLICA_RETRY_MS 5000
+static _Atomic long long replica_down_until_ms;
+
+static long long mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 db_conn_t *api_db_read(http_ctx_t *ctx)
 {
+    app_thread_t *t = ctx->thread;
     /* a request that already writes through the primary keeps reading there (read-your-writes) */
-    if (ctx->thread->conn)
-        return ctx->thread->conn;
-    return acquire(ctx, ctx->app->db_read);
+    if (t->conn)
+        return t->conn;
+    if (ctx->app->db_read != ctx->app->db && mono_ms() >= replica_down_until_ms) {
+        t->conn = db_acquire(ctx->app->db_read);
+        if (t->conn) {
+            t->conn_pool = ctx->app->db_read;
+            return t->conn;
+        }
+        /* replica down or saturated: the primary answers reads too */
+        replica_down_until_ms = mono_ms() + REPLICA_RETRY_MS;
+        log_warn("db_replica", "read replica unavailable: reading from the primary for %d ms", REPLICA_RETRY_MS);
+    }
+    return acquire(ctx, ctx->app->db);
 }
 
 int api_check(http_ctx_t *ctx, PGresult *res)
@@ -462,6 +532,34 @@ int api_query_int(http_ctx_t *ctx, const char *name, long def, long min, long ma
     }
     *out = n;
     return 0;
+}
+
+static const db_stmt_t STMT_BODY_TYPE_BY_NAME = {
+    "api_body_type_by_name", "SELECT id FROM body_types WHERE lower(name) = lower($1)", 1};
+
+int api_query_body_type(http_ctx_t *ctx, int *index_out)
+{
+    char name[64];
+    *index_out = -1;
+    int got = http_req_query(ctx->req, "body_type", name, sizeof name);
+    if (got == 0 || (got == 1 && !name[0]))
+        return 0;
+    if (got == 1) {
+        db_conn_t *db = api_db_read(ctx);
+        if (!db)
+            return -1;
+        const char *params[] = {name};
+        PGresult *r = db_exec(db, &STMT_BODY_TYPE_BY_NAME, params);
+        if (api_check(ctx, r))
+            return -1;
+        if (PQntuples(r) == 1)
+            *index_out = atoi(PQgetvalue(r, 0, 0)) - 1;
+        PQclear(r);
+        if (*index_out >= 0)
+            return 0;
+    }
+    http_res_error(ctx->res, 400, "bad_request", "body_type is not a known body type (see /api/body-types)");
+    return -1;
 }
 
 const session_t *api_session(http_ctx_t *ctx)

@@ -3,6 +3,7 @@
  * during one request). Owner: cmd/serve.c creates both and frees them at shutdown. */
 #ifndef CHATLINGS_APP_H
 #define CHATLINGS_APP_H
+#include "core/cidr.h"
 #include "core/config.h"
 #include "http/http.h"
 #include "store/db.h"
@@ -21,6 +22,12 @@ typedef struct app {
     char public_origin[256];      /* scheme://host[:port] of cfg->public_url */
     route_t public_routes[APP_MAX_ROUTES]; /* APP_PUBLIC_ROUTES less dev-only routes in production */
     size_t npublic_routes;
+    /* the admin listener (api/admin_gate.c: admin_init) */
+    cidr_list_t admin_allow;               /* CHATLINGS_ADMIN_ALLOW */
+    char admin_origin[256];                /* scheme://host[:port] of cfg->admin_url */
+    route_t admin_routes[APP_MAX_ROUTES];  /* APP_ADMIN_ROUTES less dev-only routes in production */
+    size_t nadmin_routes;
+    struct blob_store *blob;      /* artwork, thumbnails, uploads (store/blob.h); opened by cmd/serve.c */
 } app_t;
 
 typedef struct app_thread {
@@ -49,6 +56,8 @@ int app_same_origin(http_ctx_t *ctx);
 
 /* The headers every response carries (for http_server_opts_t.common_headers). */
 const char *const *app_common_headers(const app_t *app);
+/* The headers of the front end's static files: the same, with the pages' CSP instead. */
+const char *const *app_static_headers(const app_t *app);
 
 /* Answers CORS preflight requests (OPTIONS on a known path). */
 void app_preflight(http_ctx_t *ctx);
@@ -56,5 +65,8 @@ void app_preflight(http_ctx_t *ctx);
 /* The routes of each listener. */
 extern const route_t APP_PUBLIC_ROUTES[];
 extern const size_t APP_PUBLIC_ROUTES_COUNT;
+/* The admin portal's listener (api/admin_routes.c). */
+extern const route_t APP_ADMIN_ROUTES[];
+extern const size_t APP_ADMIN_ROUTES_COUNT;
 
 #endif

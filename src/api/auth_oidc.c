@@ -1,8 +1,7 @@
 /* auth_oidc: sign-in with an OpenID Connect provider. The flow's secrets (nonce, PKCE verifier)
- * never leave the server: Redis holds them under oidc:flow:{state} for ten minutes, together
- * with a random browser binding that is also set as a short-lived cookie, so a state lifted
- * from one browser cannot be completed in another. The callback consumes the flow with GETDEL,
- * so each state works once. Redirect targets are fixed paths, never taken from the request. */
+ * never leave the server: api/oauth_flow.c keeps them in Redis under oidc:flow:{state} for ten
+ * minutes, bound to the browser by a short-lived cookie, and the callback consumes them once.
+ * Redirect targets are fixed paths, never taken from the request. */
 #include "api/auth_oidc.h"
 
 #include <pthread.h>
@@ -11,13 +10,14 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "api/oauth_flow.h"
 #include "core/log.h"
-#include "integrations/jwt.h"
 #include "integrations/oidc.h"
 #include "store/session.h"
 
-#define FLOW_KEY_FMT "oidc:flow:%s"
 #define GENERIC_FAIL "sign-in failed, please try again"
+
+static const oauth_flow_kind_t FLOW = {"oidc:flow:", AUTH_OIDC_COOKIE, AUTH_OIDC_FLOW_TTL_S};
 
 static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
 static oidc_t *g_oidc; /* one per process, created on first use, lives until exit */
@@ -46,62 +46,6 @@ static oidc_t *get_oidc(const config_t *cfg)
     return o;
 }
 
-/* The binding cookie. Secure even in development, like the session cookie: browsers refuse a
- * __Host- cookie without it, and accept Secure cookies from http://localhost and 127.0.0.1. */
-static void set_binding_cookie(http_ctx_t *ctx, const char *value, int max_age)
-{
-    char h[256];
-    snprintf(h, sizeof h, AUTH_OIDC_COOKIE "=%s; Path=/; HttpOnly; SameSite=Lax; Max-Age=%d; Secure", value, max_age);
-    http_res_header(ctx->res, "set-cookie", h);
-}
-
-static void redirect_to(http_ctx_t *ctx, const char *location)
-{
-    ctx->res->status = 302;
-    buf_reset(&ctx->res->body);
-    http_res_header(ctx->res, "location", location);
-}
-
-/* 1 when s is exactly OIDC_RANDOM_LEN base64url characters (what we hand out). */
-static int valid_random(const char *s)
-{
-    size_t n = strlen(s);
-    if (n != OIDC_RANDOM_LEN)
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_'))
-            return 0;
-    }
-    return 1;
-}
-
-/* The value of cookie name in the request's Cookie header into out; 0 found, -1 absent/too long. */
-static int cookie_value(const http_req_t *req, const char *name, char *out, size_t outlen)
-{
-    size_t len = 0;
-    const char *c = http_req_header(req, "cookie", &len);
-    size_t nlen = strlen(name), i = 0;
-    while (c && i < len) {
-        while (i < len && (c[i] == ' ' || c[i] == ';'))
-            i++;
-        size_t start = i;
-        while (i < len && c[i] != ';')
-            i++;
-        if (i - start > nlen && !memcmp(c + start, name, nlen) && c[start + nlen] == '=') {
-            size_t vs = start + nlen + 1, vl = i - vs;
-            while (vl && c[vs + vl - 1] == ' ')
-                vl--;
-            if (vl + 1 > outlen)
-                return -1;
-            memcpy(out, c + vs, vl);
-            out[vl] = '\0';
-            return 0;
-        }
-    }
-    return -1;
-}
-
 void api_auth_login(http_ctx_t *ctx)
 {
     const config_t *cfg = ctx->app->cfg;
@@ -111,32 +55,25 @@ void api_auth_login(http_ctx_t *ctx)
         return;
     }
     oidc_flow_t flow;
-    char url[2048], err[512], binding[OIDC_RANDOM_LEN + 1];
+    char url[2048], err[512];
     if (oidc_begin(o, &flow, url, sizeof url, err, sizeof err)) {
         log_warn("oidc_begin", "request %s: %s", ctx->req->request_id, err);
         http_res_error(ctx->res, 503, "unavailable", "the sign-in provider is unreachable, try again shortly");
         return;
     }
-    unsigned char raw[32];
-    randombytes_buf(raw, sizeof raw);
-    jwt_b64url_encode(raw, sizeof raw, binding, sizeof binding);
-
-    redisReply *rep = redis_command(ctx->thread->redis, "SET " FLOW_KEY_FMT " %s:%s:%s EX %d", flow.state, flow.nonce,
-                                    flow.verifier, binding, AUTH_OIDC_FLOW_TTL_S);
-    int ok = rep && rep->type == REDIS_REPLY_STATUS;
-    redis_reply_free(rep);
+    char secrets[2 * OIDC_RANDOM_LEN + 2];
+    snprintf(secrets, sizeof secrets, "%s:%s", flow.nonce, flow.verifier);
+    int rc = oauth_flow_save(ctx, &FLOW, flow.state, secrets);
     sodium_memzero(&flow, sizeof flow);
-    if (!ok) {
-        http_res_error(ctx->res, 503, "unavailable", "sign-in is unavailable right now, try again shortly");
-        http_res_header(ctx->res, "retry-after", "2");
+    sodium_memzero(secrets, sizeof secrets);
+    if (rc)
         return;
-    }
-    set_binding_cookie(ctx, binding, AUTH_OIDC_FLOW_TTL_S);
-    redirect_to(ctx, url);
+    oauth_flow_redirect(ctx, url);
 }
 
 static const db_stmt_t STMT_USER_BY_GOOGLE_ID = {
-    "auth_user_by_google_id", "SELECT id FROM users WHERE google_id = $1 AND deleted_at IS NULL", 1};
+    "auth_user_by_google_id",
+    "SELECT id FROM users WHERE google_id = $1 AND deleted_at IS NULL AND suspended_at IS NULL", 1};
 
 static void fail(http_ctx_t *ctx, const char *why, const char *message)
 {
@@ -144,44 +81,23 @@ static void fail(http_ctx_t *ctx, const char *why, const char *message)
     http_res_error(ctx->res, 400, "bad_request", message);
 }
 
-/* Takes the flow for state out of Redis (once). 1 found, 0 unknown/expired, -1 Redis down. */
-static int take_flow(http_ctx_t *ctx, const char *state, oidc_flow_t *flow, char *binding)
-{
-    redisReply *rep = redis_command(ctx->thread->redis, "GETDEL " FLOW_KEY_FMT, state);
-    if (!rep)
-        return -1;
-    int rc = 0;
-    if (rep->type == REDIS_REPLY_STRING && rep->len == 3 * OIDC_RANDOM_LEN + 2 && rep->str[OIDC_RANDOM_LEN] == ':' &&
-        rep->str[2 * OIDC_RANDOM_LEN + 1] == ':') {
-        memset(flow, 0, sizeof *flow);
-        snprintf(flow->state, sizeof flow->state, "%s", state);
-        memcpy(flow->nonce, rep->str, OIDC_RANDOM_LEN);
-        memcpy(flow->verifier, rep->str + OIDC_RANDOM_LEN + 1, OIDC_RANDOM_LEN);
-        memcpy(binding, rep->str + 2 * OIDC_RANDOM_LEN + 2, OIDC_RANDOM_LEN);
-        binding[OIDC_RANDOM_LEN] = '\0';
-        rc = 1;
-    } else if (rep->type != REDIS_REPLY_NIL) {
-        rc = rep->type == REDIS_REPLY_ERROR ? -1 : 0;
-    }
-    redis_reply_free(rep);
-    return rc;
-}
-
 void api_auth_callback(http_ctx_t *ctx)
 {
     const config_t *cfg = ctx->app->cfg;
-    /* whatever happens next, this attempt is over: drop the binding cookie */
-    set_binding_cookie(ctx, "", 0);
-
-    char state[64] = "", code[4096] = "", perr[64] = "";
-    int has_state = http_req_query(ctx->req, "state", state, sizeof state) == 1 && valid_random(state);
+    char code[4096] = "", perr[64] = "", secrets[2 * OIDC_RANDOM_LEN + 2];
     oidc_flow_t flow;
-    char binding[OIDC_RANDOM_LEN + 1];
-    int got = has_state ? take_flow(ctx, state, &flow, binding) : 0;
-    if (got < 0) {
-        http_res_error(ctx->res, 503, "unavailable", "sign-in is unavailable right now, try again shortly");
-        http_res_header(ctx->res, "retry-after", "2");
+    memset(&flow, 0, sizeof flow);
+    oauth_flow_rc_t got = oauth_flow_take(ctx, &FLOW, flow.state, secrets, sizeof secrets);
+    if (got == OAUTH_FLOW_UNAVAILABLE)
         return;
+    if (got == OAUTH_FLOW_OK) {
+        if (strlen(secrets) != 2 * OIDC_RANDOM_LEN + 1 || secrets[OIDC_RANDOM_LEN] != ':') {
+            got = OAUTH_FLOW_UNKNOWN; /* not a flow this code stored */
+        } else {
+            memcpy(flow.nonce, secrets, OIDC_RANDOM_LEN);
+            memcpy(flow.verifier, secrets + OIDC_RANDOM_LEN + 1, OIDC_RANDOM_LEN);
+        }
+        sodium_memzero(secrets, sizeof secrets);
     }
     if (http_req_query(ctx->req, "error", perr, sizeof perr) != 0) {
         /* the player declined or the provider refused; the flow (if any) is already consumed */
@@ -190,17 +106,15 @@ void api_auth_callback(http_ctx_t *ctx)
         fail(ctx, why, "sign-in was cancelled or refused by the provider");
         goto out;
     }
-    if (!has_state) {
+    if (got == OAUTH_FLOW_NO_STATE) {
         fail(ctx, "missing or malformed state", "this sign-in link is invalid, please start again");
         goto out;
     }
-    if (!got) {
+    if (got == OAUTH_FLOW_UNKNOWN) {
         fail(ctx, "unknown, expired or replayed state", "this sign-in link has expired, please start again");
         goto out;
     }
-    char cookie[OIDC_RANDOM_LEN + 8];
-    if (cookie_value(ctx->req, AUTH_OIDC_COOKIE, cookie, sizeof cookie) || strlen(cookie) != OIDC_RANDOM_LEN ||
-        sodium_memcmp(cookie, binding, OIDC_RANDOM_LEN)) {
+    if (got == OAUTH_FLOW_OTHER_BROWSER) {
         fail(ctx, "browser binding cookie missing or different", "this sign-in was started in another browser");
         goto out;
     }
@@ -265,7 +179,7 @@ void api_auth_callback(http_ctx_t *ctx)
     sodium_memzero(token, sizeof token);
     log_info("signin", "request %s: %s session via %s", ctx->req->request_id,
              s.kind == SESSION_USER ? "player" : "pending", id.provider);
-    redirect_to(ctx, s.kind == SESSION_USER ? "/" : "/signup");
+    oauth_flow_redirect(ctx, s.kind == SESSION_USER ? "/" : "/signup");
 out:
     sodium_memzero(&flow, sizeof flow);
     sodium_memzero(code, sizeof code);

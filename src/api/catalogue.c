@@ -186,7 +186,7 @@ static void list_stmts_build(void)
 
 void api_creatures_list(http_ctx_t *ctx)
 {
-    char rarity[32], body_type[32], q[Q_MAX + 1], q_like[3 * Q_MAX + 1], bt_id[16], limit_s[24], offset_s[24];
+    char rarity[32], q[Q_MAX + 1], q_like[3 * Q_MAX + 1], bt_id[16], limit_s[24], offset_s[24];
     long page, limit;
     if (api_query_int(ctx, "page", 1, 1, 100000, &page) || api_query_int(ctx, "limit", 20, 1, 100, &limit))
         return;
@@ -195,12 +195,9 @@ void api_creatures_list(http_ctx_t *ctx)
         http_res_error(ctx->res, 400, "bad_request", "rarity must be one of Common, Uncommon, Rare, Epic, Legendary, Mythical");
         return;
     }
-    int has_bt = http_req_query(ctx->req, "body_type", body_type, sizeof body_type);
-    int bt = has_bt == 1 && body_type[0] ? body_type_from_name(body_type) : -1;
-    if (has_bt < 0 || (has_bt == 1 && body_type[0] && bt < 0)) {
-        http_res_error(ctx->res, 400, "bad_request", "body_type is not a known body type (see /api/body-types)");
+    int bt;
+    if (api_query_body_type(ctx, &bt))
         return;
-    }
     int has_q = http_req_query(ctx->req, "q", q, sizeof q);
     if (has_q < 0) {
         http_res_error(ctx->res, 400, "bad_request", "q must be at most 64 characters");

@@ -11,8 +11,14 @@
 #include "api/api.h"
 #include "api/handlers.h"
 #include "core/log.h"
+#include "api/creature_json.h"
+#include "api/rewards.h"
+#include "game/rng.h"
 #include "game/username.h"
 #include "store/cache.h"
+#include "store/collection.h"
+#include "store/effects.h"
+#include "store/leaderboard.h"
 
 /* A timestamptz column as the text api_json_time expects. */
 #define ISO(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
@@ -170,57 +176,12 @@ static int start_user_session(http_ctx_t *ctx, const char *user_id, session_t *o
 
 /* ---- creating a player (sign-up and development sign-in) ---- */
 
-/* A uniformly random active Common, without walking the Commons: draw 32 catalogue seq numbers
- * uniformly from [min(seq), max(seq)] and take the first that is an active Common (rejection
- * sampling: every qualifying creature is equally likely). Each draw is one probe of
- * idx_creatures_rarity_seq; with about half the catalogue Common, 32 draws all miss with
- * probability 2^-32. 0.8 ms on a 200,000-creature catalogue where ORDER BY random(), or
- * count + OFFSET, take 60-90 ms. */
-static const db_stmt_t STMT_PICK_STARTER = {
-    "users_pick_starter",
-    "WITH r AS (SELECT g, lo + floor(random() * (hi - lo + 1))::int AS s"
-    "           FROM (SELECT min(seq) AS lo, max(seq) AS hi FROM creatures) m, generate_series(1, 32) g"
-    "           WHERE lo IS NOT NULL)"
-    " SELECT " CREATURE_COLS " FROM r JOIN creatures c ON c.seq = r.s JOIN body_types b ON b.id = c.body_type_id"
-    " WHERE c.rarity = 'Common' AND c.deleted_at IS NULL AND c.is_active"
-    " ORDER BY r.g LIMIT 1",
-    0};
-
-/* The fallback when every draw missed (a catalogue with few or no active Commons, where the
- * walk is short anyway): count them and skip a random number along the (rarity, seq) index.
- * Both halves run in one statement, so in one snapshot: the offset is always within the count. */
-static const db_stmt_t STMT_PICK_STARTER_SCAN = {
-    "users_pick_starter_scan",
-    "SELECT " CREATURE_COLS " FROM creatures c JOIN body_types b ON b.id = c.body_type_id"
-    " WHERE c.rarity = 'Common' AND c.deleted_at IS NULL AND c.is_active"
-    " ORDER BY c.seq"
-    " OFFSET (SELECT floor(random() * count(*))::bigint FROM creatures"
-    "         WHERE rarity = 'Common' AND deleted_at IS NULL AND is_active)"
-    " LIMIT 1",
-    0};
-
 static const db_stmt_t STMT_INSERT_USER = {
     "users_insert",
     "INSERT INTO users (username, email, google_id, current_creature_id) VALUES ($1, $2, $3, $4) RETURNING id", 4};
 
 static const db_stmt_t STMT_INSERT_OAUTH = {
     "users_insert_oauth", "INSERT INTO oauth_accounts (user_id, provider, subject, email) VALUES ($1, $2, $3, $4)", 4};
-
-/* The starter joins the collection, and like every find it is announced (notification) and
- * counted (telemetry "creature_collected"). One statement: one round trip, all or nothing. */
-static const db_stmt_t STMT_GRANT_STARTER = {
-    "users_grant_starter",
-    "WITH col AS (INSERT INTO user_collections (user_id, creature_id, source, found_count)"
-    "             VALUES ($1, $2, 'starter', 1) RETURNING user_id, creature_id),"
-    " tel AS (INSERT INTO telemetry_events (name, user_id, properties)"
-    "         SELECT 'creature_collected', user_id,"
-    "                jsonb_build_object('creature_id', creature_id, 'source', 'starter', 'rarity', 'Common')"
-    "         FROM col)"
-    " INSERT INTO notifications (user_id, category, title, body, data)"
-    " SELECT user_id, 'creature_found', 'Your first chatling', $3::text || ' joined you as your starter chatling.',"
-    "        jsonb_build_object('creature_id', creature_id, 'source', 'starter')"
-    " FROM col",
-    3};
 
 typedef enum { CREATE_OK = 0, CREATE_ERROR = -1, CREATE_NAME_TAKEN = -2, CREATE_IDENTITY_TAKEN = -3 } create_rc_t;
 
@@ -246,19 +207,17 @@ static create_rc_t create_player(http_ctx_t *ctx, db_conn_t *db, const char *use
         api_check(ctx, NULL);
         return CREATE_ERROR;
     }
-    PGresult *pick = db_exec(db, &STMT_PICK_STARTER, NULL);
-    if (api_check(ctx, pick))
+    /* The starter: a uniformly random active Common (store/pick, shared with every reward). */
+    picked_t pick;
+    PGresult *err = NULL;
+    int has_starter = rewards_pick_rarity(db, rng_thread(), RARITY_COMMON, &pick, &err);
+    if (has_starter < 0) {
+        api_check(ctx, err);
         return rollback(db, CREATE_ERROR);
-    if (PQntuples(pick) == 0) {
-        PQclear(pick);
-        pick = db_exec(db, &STMT_PICK_STARTER_SCAN, NULL);
-        if (api_check(ctx, pick))
-            return rollback(db, CREATE_ERROR);
     }
-    int has_starter = PQntuples(pick) == 1;
     if (!has_starter)
         log_warn("no_starter", "no active Common creature for a new player: is the catalogue seeded?");
-    const char *creature_id = has_starter ? PQgetvalue(pick, 0, 0) : NULL;
+    const char *creature_id = has_starter ? pick.id : NULL;
 
     const char *up[] = {username, email, subject, creature_id};
     PGresult *r = db_exec(db, &STMT_INSERT_USER, up);
@@ -266,13 +225,10 @@ static create_rc_t create_player(http_ctx_t *ctx, db_conn_t *db, const char *use
     if (constraint) {
         create_rc_t rc = conflict_kind(constraint);
         PQclear(r);
-        PQclear(pick);
         return rollback(db, rc);
     }
-    if (api_check(ctx, r)) {
-        PQclear(pick);
+    if (api_check(ctx, r))
         return rollback(db, CREATE_ERROR);
-    }
     snprintf(id_out, 37, "%s", PQgetvalue(r, 0, 0));
     PQclear(r);
 
@@ -281,34 +237,31 @@ static create_rc_t create_player(http_ctx_t *ctx, db_conn_t *db, const char *use
         r = db_exec(db, &STMT_INSERT_OAUTH, op);
         if (unique_violation(r)) {
             PQclear(r);
-            PQclear(pick);
             return rollback(db, CREATE_IDENTITY_TAKEN);
         }
-        if (api_check(ctx, r)) {
-            PQclear(pick);
+        if (api_check(ctx, r))
             return rollback(db, CREATE_ERROR);
-        }
         PQclear(r);
     }
+    /* Like every find, the starter is announced, counted and checked for achievements. */
+    effects_t fx;
+    effects_init(&fx);
     if (has_starter) {
-        const char *gp[] = {id_out, creature_id, PQgetvalue(pick, 0, 1)};
-        r = db_exec(db, &STMT_GRANT_STARTER, gp);
-        if (api_check(ctx, r)) {
-            PQclear(pick);
+        grant_t g;
+        if (collection_grant(db, id_out, creature_id, "starter", &g, &fx, &err) < 0) {
+            api_check(ctx, err);
             return rollback(db, CREATE_ERROR);
         }
-        PQclear(r);
     }
     if (db_command(db, "COMMIT")) {
-        PQclear(pick);
         api_check(ctx, NULL);
         return rollback(db, CREATE_ERROR);
     }
+    effects_apply(db, ctx->thread->redis, id_out, &fx);
     if (has_starter)
-        render_creature(starter, pick, 0, 0);
+        creature_json_summary(starter, &pick);
     else
         buf_puts(starter, "null");
-    PQclear(pick);
     return CREATE_OK;
 }
 
@@ -360,7 +313,8 @@ void api_auth_status(http_ctx_t *ctx)
     buf_json_cstr(b, csrf);
     buf_puts(b, ",\"username\":");
     buf_json_cstr(b, username);
-    buf_puts(b, "}");
+    /* the PWA shows its development sign-in form only where POST /api/dev/login exists */
+    buf_printf(b, ",\"dev_login\":%s}", ctx->app->cfg->production ? "false" : "true");
     free(username);
 }
 
@@ -618,6 +572,7 @@ void api_user_delete(http_ctx_t *ctx)
     invalidate_user(ctx, uid);
     snprintf(key, sizeof key, "user:%s:collection", uid);
     cache_del(t->redis, key);
+    leaderboard_player_removed(t->redis, uid); /* else other players' ranks count a ghost */
     api_set_session_cookie(ctx, NULL);
     log_info("account_deleted", "player %s deleted their account", uid);
     buf_puts(&ctx->res->body, "{\"deleted\":true}");

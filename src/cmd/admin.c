@@ -17,10 +17,14 @@
 static void usage(FILE *out)
 {
     fprintf(out, "usage: chatlings admin grant-admin NAME | revoke-admin NAME | rotate-token-key\n"
+                 "                      | rebuild-leaderboards | rollover-leaderboards | open-rooms\n"
                  "  grant-admin NAME    make the player NAME (any case) an administrator\n"
                  "  revoke-admin NAME   take administrator rights away from NAME\n"
                  "  rotate-token-key    re-encrypt stored third-party tokens under CHATLINGS_TOKEN_KEY;\n"
-                 "                      CHATLINGS_TOKEN_KEY_OLD must hold the previous key\n");
+                 "                      CHATLINGS_TOKEN_KEY_OLD must hold the previous key\n"
+                 "  rebuild-leaderboards   rebuild every Redis leaderboard from PostgreSQL\n"
+                 "  rollover-leaderboards  close the week now if the clock has passed Monday 00:00 UTC\n"
+                 "  open-rooms [--day YYYY-MM-DD]  open the day's chatrooms now (as the worker does daily)\n");
 }
 
 /* Runs a statement; 0 when it succeeded, else prints the error and returns -1. *out gets the
@@ -251,6 +255,10 @@ int cmd_admin(int argc, char **argv, const config_t *cfg)
         return argc < 2 ? 2 : 0;
     }
     const char *sub = argv[1];
+    if (!strcmp(sub, "rebuild-leaderboards") || !strcmp(sub, "rollover-leaderboards"))
+        return cmd_admin_leaderboards(argc - 1, argv + 1, cfg);
+    if (!strcmp(sub, "open-rooms"))
+        return cmd_admin_chatrooms(argc - 1, argv + 1, cfg);
     int grant = !strcmp(sub, "grant-admin"), revoke = !strcmp(sub, "revoke-admin");
     int rotate = !strcmp(sub, "rotate-token-key");
     if ((grant || revoke) && argc != 3) {

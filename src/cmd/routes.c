@@ -15,5 +15,11 @@ int cmd_routes(int argc, char **argv, const config_t *cfg)
         printf("{\"listener\":\"public\",\"method\":\"%s\",\"pattern\":\"%s\",\"auth\":\"%s\",\"rate\":\"%s\"}\n", r->method,
                r->pattern, AUTH_NAMES[r->auth], RATE_NAMES[r->rate]);
     }
+    for (size_t i = 0; i < APP_ADMIN_ROUTES_COUNT; i++) {
+        const route_t *r = &APP_ADMIN_ROUTES[i];
+        printf("{\"listener\":\"admin\",\"method\":\"%s\",\"pattern\":\"%s\",\"auth\":\"%s\",\"rate\":\"%s\","
+               "\"dev_only\":%s}\n",
+               r->method, r->pattern, AUTH_NAMES[r->auth], RATE_NAMES[r->rate], r->dev_only ? "true" : "false");
+    }
     return 0;
 }

@@ -104,6 +104,8 @@ static PGresult *exec_params(PGconn *conn, const char *sql, int nparams, const c
     return res;
 }
 
+/* Inserts the reference rows that are missing. Existing rows are left alone: an operator may
+ * have edited a body type in the admin portal, and a re-seed must not undo that. */
 static int upsert_reference(PGconn *conn)
 {
     char id[16], tid[16], score[16];
@@ -112,7 +114,7 @@ static int upsert_reference(PGconn *conn)
         const char *p[3] = {id, BODY_TYPE_NAMES[i], BODY_TYPE_DESCRIPTIONS[i]};
         PGresult *r = exec_params(conn,
                                   "INSERT INTO body_types (id, name, description) VALUES ($1, $2, $3) "
-                                  "ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, description = EXCLUDED.description",
+                                  "ON CONFLICT (id) DO NOTHING",
                                   3, p);
         if (r == NULL)
             return -1;
@@ -123,7 +125,7 @@ static int upsert_reference(PGconn *conn)
         const char *p[3] = {id, TRAIT_NAMES[t], TRAIT_DESCRIPTIONS[t]};
         PGresult *r = exec_params(conn,
                                   "INSERT INTO trait_categories (id, name, description) VALUES ($1, $2, $3) "
-                                  "ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, description = EXCLUDED.description",
+                                  "ON CONFLICT (id) DO NOTHING",
                                   3, p);
         if (r == NULL)
             return -1;
@@ -137,7 +139,7 @@ static int upsert_reference(PGconn *conn)
             const char *p[3] = {id, tid, score};
             PGresult *r = exec_params(conn,
                                       "INSERT INTO body_type_traits (body_type_id, trait_id, base_score) VALUES ($1, $2, $3) "
-                                      "ON CONFLICT (body_type_id, trait_id) DO UPDATE SET base_score = EXCLUDED.base_score",
+                                      "ON CONFLICT (body_type_id, trait_id) DO NOTHING",
                                       3, p);
             if (r == NULL)
                 return -1;
@@ -151,17 +153,24 @@ static int upsert_reference(PGconn *conn)
  * (seed, index), so another seed changes the first id and another size the last. */
 static int catalogue_state(PGconn *conn, const catalogue_t *cat, long *have)
 {
+    /* Only the generated rows (seq 1..n) count: creatures an admin added later carry other
+     * seq values and do not make this a different catalogue. */
+    int n = catalogue_size(cat), state;
+    char nbuf[16];
+    snprintf(nbuf, sizeof nbuf, "%d", n);
+    const char *p[1] = {nbuf};
     PGresult *r = exec_params(conn,
-                              "SELECT count(*), (SELECT id::text FROM creatures ORDER BY seq ASC LIMIT 1), "
-                              "(SELECT id::text FROM creatures ORDER BY seq DESC LIMIT 1) FROM creatures",
-                              0, NULL);
+                              "SELECT count(*) FILTER (WHERE seq BETWEEN 1 AND $1::int), "
+                              "(SELECT id::text FROM creatures WHERE seq = 1), "
+                              "(SELECT id::text FROM creatures WHERE seq = $1::int), count(*) FROM creatures",
+                              1, p);
     if (r == NULL)
         return -1;
-    int n = catalogue_size(cat), state;
-    *have = atol(PQgetvalue(r, 0, 0));
+    long in_range = atol(PQgetvalue(r, 0, 0));
+    *have = atol(PQgetvalue(r, 0, 3));
     if (*have == 0)
         state = 0;
-    else if (*have == n && strcmp(PQgetvalue(r, 0, 1), catalogue_get(cat, 0)->id) == 0 &&
+    else if (in_range == n && strcmp(PQgetvalue(r, 0, 1), catalogue_get(cat, 0)->id) == 0 &&
              strcmp(PQgetvalue(r, 0, 2), catalogue_get(cat, n - 1)->id) == 0)
         state = 1;
     else

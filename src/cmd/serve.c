@@ -1,13 +1,19 @@
 /* `chatlings serve`: the web app. Builds the app state, the pools, and runs the server. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "api/app.h"
+#include "api/admin.h"
 #include "cmd/cmd.h"
 #include "core/log.h"
 #include "http/server.h"
 #include "api/handlers.h"
+#include "api/ops.h"
+#include "integrations/appinsights.h"
 #include "store/pubsub.h"
+#include "store/blob.h"
+#include "integrations/thumbs.h"
 
 static db_pool_t *make_pool(const config_t *cfg, const char *url)
 {
@@ -17,6 +23,19 @@ static db_pool_t *make_pool(const config_t *cfg, const char *url)
                         .connect_timeout_ms = cfg->db_connect_timeout_ms,
                         .statement_timeout_ms = cfg->db_statement_timeout_ms};
     return db_pool_create(url, &o);
+}
+
+/* Every open WebSocket holds a descriptor, and 10,000 of them do not fit the usual soft limit
+ * of 1024: raise the soft limit to the hard one (what the operator allows). */
+static void raise_fd_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rlim_t want = rl.rlim_max == RLIM_INFINITY ? 1048576 : rl.rlim_max; /* fs.nr_open's default */
+        rl.rlim_cur = want;
+        if (setrlimit(RLIMIT_NOFILE, &rl))
+            log_warn("startup", "cannot raise the open-files limit to %llu", (unsigned long long)want);
+    }
 }
 
 /* Messages for a topic, from any instance, go to this process's sockets. */
@@ -31,6 +50,7 @@ int cmd_serve(int argc, char **argv, const config_t *cfg)
     app_t app;
     memset(&app, 0, sizeof app);
     char err[512];
+    raise_fd_limit();
     if (app_init(&app, cfg, err, sizeof err)) {
         log_error("startup", "%s", err);
         return 78;
@@ -41,10 +61,26 @@ int cmd_serve(int argc, char **argv, const config_t *cfg)
         log_error("startup", "cannot create the database pool");
         return 1;
     }
+    /* artwork and thumbnails: the blob store, and libvips started before any thread uses it */
+    app.blob = blob_open_config(cfg, err, sizeof err);
+    if (!app.blob || thumbs_init()) {
+        log_error("startup", "blob storage / image support: %s", app.blob ? "libvips failed to start" : err);
+        return 78;
+    }
+    /* best effort: storage that is down at start must not keep the API down */
+    if (blob_ensure_containers(app.blob, err, sizeof err))
+        log_warn("startup", "blob containers: %s", err);
     http_server_opts_t opts = {
         .listeners = {{.name = "public", .addr = cfg->listen, .routes = app.public_routes,
-                       .nroutes = app.npublic_routes}},
-        .nlisteners = 1,
+                       .nroutes = app.npublic_routes, .static_dir = cfg->static_dir},
+                      /* the admin portal: its own routes, front end and allow-list (api/admin.h) */
+                      {.name = "admin", .addr = cfg->admin_listen, .routes = app.admin_routes,
+                       .nroutes = app.nadmin_routes, .static_dir = cfg->admin_static_dir,
+                       .static_admit = admin_static_admit},
+                      /* /metrics: a listener of its own, loopback by default, never the public one */
+                      {.name = "ops", .addr = cfg->ops_listen, .routes = APP_OPS_ROUTES,
+                       .nroutes = APP_OPS_ROUTES_COUNT}},
+        .nlisteners = 3,
         .loop_threads = cfg->loop_threads,
         .handler_threads = cfg->handler_threads,
         .body_limit = cfg->body_limit,
@@ -55,6 +91,8 @@ int cmd_serve(int argc, char **argv, const config_t *cfg)
         .dispatch = app_dispatch,
         .preflight = app_preflight,
         .common_headers = app_common_headers(&app),
+        .static_headers = app_static_headers(&app),
+        .on_response = ops_on_response,
         .ws_path = "/ws",
         .ws_message = api_ws_message,
     };
@@ -64,8 +102,19 @@ int cmd_serve(int argc, char **argv, const config_t *cfg)
         log_error("startup", "cannot start the pub/sub subscriber");
         return 1;
     }
+    if (cfg->appinsights_connection_string[0]) {
+        appinsights_opts_t ai = {.connection_string = cfg->appinsights_connection_string,
+                                 .role = "chatlings-web",
+                                 .interval_ms = cfg->appinsights_interval_ms};
+        if (appinsights_start(&ai, err, sizeof err)) {
+            log_error("startup", "%s", err);
+            return 78;
+        }
+    }
     int rc = http_server_run(&opts);
+    appinsights_stop();
     pubsub_stop();
+    blob_close(app.blob);
     if (app.db_read != app.db)
         db_pool_destroy(app.db_read);
     db_pool_destroy(app.db);

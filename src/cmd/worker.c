@@ -1,21 +1,12 @@
-/* `chatlings worker`: the background worker. Jobs and schedules arrive with the job-queue
- * issue; until then it starts, reports that it is waiting, and stops cleanly on SIGTERM. */
-#include <signal.h>
-#include <stdio.h>
-
+/* `chatlings worker`: the background worker (src/worker/worker.c): job consumers on the Redis
+ * Streams queue and the scheduler. What used to run here in a loop is now scheduled jobs of
+ * src/worker/jobs.c: leaderboard_ensure (every minute: rebuild the boards when Redis lost them)
+ * and leaderboard_rollover (every 2 s: roll the weekly boards over once clock_now() passes
+ * Monday 00:00 UTC), run once across however many workers there are. */
 #include "cmd/cmd.h"
-#include "core/log.h"
+#include "worker/worker.h"
 
 int cmd_worker(int argc, char **argv, const config_t *cfg)
 {
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
-    log_info("startup", "chatlings worker (%s) waiting for jobs", cfg->env);
-    int sig = 0;
-    sigwait(&set, &sig);
-    log_info("shutdown", "signal %d: worker stopped", sig);
-    return 0;
+    return worker_main(argc, argv, cfg);
 }

@@ -3,10 +3,11 @@
 #include "core/config.h"
 
 #include <errno.h>
+#include "core/clock.h"
 #include <stdlib.h>
 #include <string.h>
 
-#define DEV_DATABASE_URL "postgresql://chatlings@127.0.0.1:54320/chatlings"
+#define DEV_DATABASE_URL "postgresql://chatlings@127.0.0.1:25320/chatlings"
 #define DEV_REDIS_URL "redis://127.0.0.1:63790/0"
 #define DEV_SESSION_SECRET "development-only-session-secret-change-me"
 /* base64 of 32 bytes "chatlings-development-token-key!": fine for a laptop, refused in production */
@@ -87,6 +88,11 @@ int config_load(config_t *c, char *err, size_t errlen)
     STR(listen, "CHATLINGS_LISTEN", "127.0.0.1:8080");
     STR(admin_listen, "CHATLINGS_ADMIN_LISTEN", "127.0.0.1:8081");
     STR(ops_listen, "CHATLINGS_OPS_LISTEN", "127.0.0.1:9090");
+    STR(admin_url, "CHATLINGS_ADMIN_URL", "");
+    if (!c->admin_url[0])
+        snprintf(c->admin_url, sizeof c->admin_url, "http://%s", c->admin_listen);
+    STR(admin_allow, "CHATLINGS_ADMIN_ALLOW", "127.0.0.1/32,::1/128");
+    STR(admin_static_dir, "CHATLINGS_ADMIN_STATIC_DIR", "web-admin/dist");
     STR(static_dir, "CHATLINGS_STATIC_DIR", "web/dist");
     STR(migrations_dir, "CHATLINGS_MIGRATIONS_DIR", "db/migrations");
     STR(session_secret, "CHATLINGS_SESSION_SECRET", DEV_SESSION_SECRET);
@@ -99,7 +105,26 @@ int config_load(config_t *c, char *err, size_t errlen)
     STR(token_key, "CHATLINGS_TOKEN_KEY", DEV_TOKEN_KEY);
     STR(token_key_old, "CHATLINGS_TOKEN_KEY_OLD", "");
     STR(rate_limits, "CHATLINGS_RATE_LIMITS", "signin=20/60,write=120/60,read=600/60,chat=30/60");
+    STR(blob_driver, "CHATLINGS_BLOB_DRIVER", "fs");
+    STR(blob_dir, "CHATLINGS_BLOB_DIR", "var/blobs");
+    STR(azure_storage_account, "CHATLINGS_AZURE_STORAGE_ACCOUNT", "");
+    STR(azure_storage_key, "CHATLINGS_AZURE_STORAGE_KEY", "");
+    STR(azure_blob_endpoint, "CHATLINGS_AZURE_BLOB_ENDPOINT", "");
+    STR(azure_identity_endpoint, "CHATLINGS_AZURE_IDENTITY_ENDPOINT", "http://169.254.169.254");
+    STR(azure_client_id, "CHATLINGS_AZURE_CLIENT_ID", "");
+    STR(cdn_base_url, "CHATLINGS_CDN_BASE_URL", "");
+    STR(keyvault_url, "CHATLINGS_KEYVAULT_URL", "");
+    STR(appinsights_connection_string, "CHATLINGS_APPINSIGHTS_CONNECTION_STRING", "");
+    if (strcmp(c->blob_driver, "fs") && strcmp(c->blob_driver, "azure")) {
+        snprintf(err, errlen, "CHATLINGS_BLOB_DRIVER must be fs or azure (got \"%s\")", c->blob_driver);
+        return -1;
+    }
+    if (!strcmp(c->blob_driver, "azure") && !c->azure_storage_account[0]) {
+        snprintf(err, errlen, "CHATLINGS_BLOB_DRIVER=azure needs CHATLINGS_AZURE_STORAGE_ACCOUNT");
+        return -1;
+    }
     INT(trust_proxy, "CHATLINGS_TRUST_PROXY", 0, 0, 1);
+    INT(visitor_one_in, "CHATLINGS_VISITOR_ONE_IN", 7, 0, 1000000);
     INT(db_pool_max, "DB_POOL_MAX", 20, 1, 1000);
     INT(db_pool_min, "DB_POOL_MIN", 5, 0, 1000);
     INT(db_idle_timeout_ms, "DB_IDLE_TIMEOUT_MS", 30000, 100, 3600000);
@@ -109,9 +134,43 @@ int config_load(config_t *c, char *err, size_t errlen)
     INT(loop_threads, "CHATLINGS_LOOP_THREADS", 1, 1, 64);
     INT(header_timeout_ms, "CHATLINGS_HEADER_TIMEOUT_MS", 10000, 100, 600000);
     INT(idle_timeout_ms, "CHATLINGS_IDLE_TIMEOUT_MS", 60000, 100, 3600000);
+    INT(appinsights_interval_ms, "CHATLINGS_APPINSIGHTS_INTERVAL_MS", 5000, 50, 600000);
     if (read_int("CHATLINGS_BODY_LIMIT", 1 << 20, 1024, 64L << 20, &n, err, errlen))
         return -1;
     c->body_limit = (size_t)n;
+    /* Moves clock_now() for tests of weekly rollover and idle earnings (up to ~10 years either way). */
+    if (read_int("CHATLINGS_CLOCK_OFFSET_S", 0, -315360000L, 315360000L, &n, err, errlen))
+        return -1;
+    if (c->production && getenv("CHATLINGS_CLOCK_OFFSET_S") && *getenv("CHATLINGS_CLOCK_OFFSET_S")) {
+        snprintf(err, errlen, "production: CHATLINGS_CLOCK_OFFSET_S is for development only");
+        return -1;
+    }
+    clock_set_offset_s(n);
+    INT(worker_threads, "CHATLINGS_WORKER_THREADS", 4, 1, 64);
+    INT(queue_reclaim_idle_ms, "CHATLINGS_QUEUE_RECLAIM_IDLE_MS", 120000, 500, 86400000);
+    STR(worker_schedule, "CHATLINGS_WORKER_SCHEDULE", "");
+    STR(youtube_client_id, "CHATLINGS_YOUTUBE_CLIENT_ID", "");
+    STR(youtube_client_secret, "CHATLINGS_YOUTUBE_CLIENT_SECRET", "");
+    STR(google_oauth_base_url, "CHATLINGS_GOOGLE_OAUTH_BASE_URL", "https://accounts.google.com");
+    STR(google_token_url, "CHATLINGS_GOOGLE_TOKEN_URL", "https://oauth2.googleapis.com/token");
+    STR(youtube_api_base_url, "CHATLINGS_YOUTUBE_API_BASE_URL", "https://www.googleapis.com/youtube/v3");
+    INT(youtube_daily_quota, "CHATLINGS_YOUTUBE_DAILY_QUOTA", 10000, 0, 100000000);
+    STR(chat_llm_base_url, "CHATLINGS_CHAT_LLM_BASE_URL", "");
+    STR(chat_llm_model, "CHATLINGS_CHAT_LLM_MODEL", "gpt-4o-mini");
+    STR(chat_llm_api_key, "CHATLINGS_CHAT_LLM_API_KEY", "");
+    INT(chat_llm_daily_cost_cap_cents, "CHATLINGS_CHAT_LLM_DAILY_COST_CAP_CENTS", 100, 0, 10000000);
+    INT(chat_llm_price_per_mtok_cents, "CHATLINGS_CHAT_LLM_PRICE_PER_MTOK_CENTS", 60, 0, 100000000);
+    INT(chat_llm_timeout_ms, "CHATLINGS_CHAT_LLM_TIMEOUT_MS", 30000, 100, 600000);
+    if (c->chat_llm_base_url[0] && strncmp(c->chat_llm_base_url, "https://", 8) &&
+        (c->production || strncmp(c->chat_llm_base_url, "http://", 7))) {
+        snprintf(err, errlen, "CHATLINGS_CHAT_LLM_BASE_URL must be an https:// URL (http:// in development only)");
+        return -1;
+    }
+    if (c->production && (strncmp(c->google_oauth_base_url, "https://", 8) || strncmp(c->google_token_url, "https://", 8) ||
+                          strncmp(c->youtube_api_base_url, "https://", 8))) {
+        snprintf(err, errlen, "production: the Google and YouTube base URLs must be https:// URLs");
+        return -1;
+    }
 #undef STR
 #undef INT
     if (c->db_pool_min > c->db_pool_max) {
@@ -120,6 +179,10 @@ int config_load(config_t *c, char *err, size_t errlen)
     }
     if (c->production) {
         /* Production must be configured on purpose: every development default is refused. */
+        if (c->visitor_one_in != 7) {
+            snprintf(err, errlen, "production: CHATLINGS_VISITOR_ONE_IN is for tests; the game's odds are 1 in 7");
+            return -1;
+        }
         if (!strcmp(c->database_url, DEV_DATABASE_URL) || (!getenv("DATABASE_URL") && !getenv("DATABASE_URL_FILE"))) {
             snprintf(err, errlen, "production: DATABASE_URL must be set (the development default is refused)");
             return -1;
@@ -134,6 +197,10 @@ int config_load(config_t *c, char *err, size_t errlen)
         }
         if (!strcmp(c->token_key, DEV_TOKEN_KEY)) {
             snprintf(err, errlen, "production: CHATLINGS_TOKEN_KEY must be set (the development key is refused)");
+            return -1;
+        }
+        if (c->keyvault_url[0] && strncmp(c->keyvault_url, "https://", 8)) {
+            snprintf(err, errlen, "production: CHATLINGS_KEYVAULT_URL must be an https:// URL");
             return -1;
         }
         if (strncmp(c->public_url, "https://", 8)) {
@@ -179,6 +246,8 @@ void config_print(const config_t *c, FILE *out)
     fprintf(out, "CHATLINGS_LISTEN=%s\n", c->listen);
     fprintf(out, "CHATLINGS_ADMIN_LISTEN=%s\n", c->admin_listen);
     fprintf(out, "CHATLINGS_OPS_LISTEN=%s\n", c->ops_listen);
+    fprintf(out, "CHATLINGS_ADMIN_URL=%s\nCHATLINGS_ADMIN_ALLOW=%s\nCHATLINGS_ADMIN_STATIC_DIR=%s\n", c->admin_url,
+            c->admin_allow, c->admin_static_dir);
     fprintf(out, "CHATLINGS_STATIC_DIR=%s\n", c->static_dir);
     fprintf(out, "CHATLINGS_MIGRATIONS_DIR=%s\n", c->migrations_dir);
     fprintf(out, "CHATLINGS_SESSION_SECRET=%s\n", c->session_secret[0] ? "***" : "");
@@ -191,6 +260,7 @@ void config_print(const config_t *c, FILE *out)
     fprintf(out, "CHATLINGS_TOKEN_KEY_OLD=%s\n", c->token_key_old[0] ? "***" : "");
     fprintf(out, "CHATLINGS_RATE_LIMITS=%s\n", c->rate_limits);
     fprintf(out, "CHATLINGS_TRUST_PROXY=%d\n", c->trust_proxy);
+    fprintf(out, "CHATLINGS_VISITOR_ONE_IN=%d\n", c->visitor_one_in);
     fprintf(out, "CHATLINGS_HANDLER_THREADS=%d\n", c->handler_threads);
     fprintf(out, "CHATLINGS_LOOP_THREADS=%d\n", c->loop_threads);
     fprintf(out, "DB_POOL_MAX=%d\nDB_POOL_MIN=%d\n", c->db_pool_max, c->db_pool_min);
@@ -199,4 +269,30 @@ void config_print(const config_t *c, FILE *out)
     fprintf(out, "CHATLINGS_BODY_LIMIT=%zu\n", c->body_limit);
     fprintf(out, "CHATLINGS_HEADER_TIMEOUT_MS=%d\nCHATLINGS_IDLE_TIMEOUT_MS=%d\n", c->header_timeout_ms, c->idle_timeout_ms);
     fprintf(out, "CHATLINGS_LOG_LEVEL=%s\n", c->log_level);
+    fprintf(out, "CHATLINGS_BLOB_DRIVER=%s\nCHATLINGS_BLOB_DIR=%s\n", c->blob_driver, c->blob_dir);
+    fprintf(out, "CHATLINGS_AZURE_STORAGE_ACCOUNT=%s\n", c->azure_storage_account);
+    fprintf(out, "CHATLINGS_AZURE_STORAGE_KEY=%s\n", c->azure_storage_key[0] ? "***" : "");
+    fprintf(out, "CHATLINGS_AZURE_BLOB_ENDPOINT=%s\n", c->azure_blob_endpoint);
+    fprintf(out, "CHATLINGS_AZURE_IDENTITY_ENDPOINT=%s\n", c->azure_identity_endpoint);
+    fprintf(out, "CHATLINGS_AZURE_CLIENT_ID=%s\n", c->azure_client_id);
+    config_mask_url(c->cdn_base_url, masked, sizeof masked);
+    fprintf(out, "CHATLINGS_CDN_BASE_URL=%s\n", masked);
+    fprintf(out, "CHATLINGS_KEYVAULT_URL=%s\n", c->keyvault_url);
+    fprintf(out, "CHATLINGS_APPINSIGHTS_CONNECTION_STRING=%s\n", c->appinsights_connection_string[0] ? "***" : "");
+    fprintf(out, "CHATLINGS_APPINSIGHTS_INTERVAL_MS=%d\n", c->appinsights_interval_ms);
+    fprintf(out, "CHATLINGS_WORKER_THREADS=%d\nCHATLINGS_QUEUE_RECLAIM_IDLE_MS=%d\nCHATLINGS_WORKER_SCHEDULE=%s\n",
+            c->worker_threads, c->queue_reclaim_idle_ms, c->worker_schedule);
+    fprintf(out, "CHATLINGS_YOUTUBE_CLIENT_ID=%s\n", c->youtube_client_id);
+    fprintf(out, "CHATLINGS_YOUTUBE_CLIENT_SECRET=%s\n", c->youtube_client_secret[0] ? "***" : "");
+    fprintf(out, "CHATLINGS_GOOGLE_OAUTH_BASE_URL=%s\nCHATLINGS_GOOGLE_TOKEN_URL=%s\n", c->google_oauth_base_url,
+            c->google_token_url);
+    fprintf(out, "CHATLINGS_YOUTUBE_API_BASE_URL=%s\nCHATLINGS_YOUTUBE_DAILY_QUOTA=%d\n", c->youtube_api_base_url,
+            c->youtube_daily_quota);
+    fprintf(out, "CHATLINGS_CHAT_LLM_BASE_URL=%s\nCHATLINGS_CHAT_LLM_MODEL=%s\nCHATLINGS_CHAT_LLM_API_KEY=%s\n",
+            c->chat_llm_base_url, c->chat_llm_model, c->chat_llm_api_key[0] ? "***" : "");
+    fprintf(out, "CHATLINGS_CHAT_LLM_DAILY_COST_CAP_CENTS=%d\nCHATLINGS_CHAT_LLM_PRICE_PER_MTOK_CENTS=%d\n"
+                 "CHATLINGS_CHAT_LLM_TIMEOUT_MS=%d\n",
+            c->chat_llm_daily_cost_cap_cents, c->chat_llm_price_per_mtok_cents, c->chat_llm_timeout_ms);
+    if (clock_offset_s())
+        fprintf(out, "CHATLINGS_CLOCK_OFFSET_S=%lld\n", (long long)clock_offset_s());
 }

@@ -30,6 +30,7 @@ typedef struct http_req {
     const char *body;      /* NUL-terminated copy, or "" */
     size_t body_len;
     char remote_addr[64];  /* peer IP as text */
+    const char *listener;  /* name of the listener it arrived on ("public", "admin", "ops"); NULL for WebSocket frames */
     char request_id[24];
     route_match_t match;
     int websocket_handshake;     /* a valid WebSocket upgrade request (GET + Upgrade + key) */

@@ -23,6 +23,8 @@
 
 #include "core/buf.h"
 #include "core/log.h"
+#include "store/metrics.h"
+#include "http/static.h"
 
 #define DRAIN_LIMIT_MS 10000
 #define WS_MAX_TOPICS 16
@@ -41,6 +43,7 @@ typedef struct listener_state {
     int fd;
     uint16_t port;
     h2o_accept_ctx_t accept_ctx;
+    static_files_t *statics;   /* this loop thread's view of conf->static_dir, or NULL */
 } listener_state_t;
 
 struct loop_thread {
@@ -400,11 +403,25 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     peer_address(req, h->remote_addr, sizeof h->remote_addr);
 
     const http_listener_t *lc = ls->conf;
+    h->listener = lc->name; /* dispatch applies the admin listener's own rules (api/admin_gate.c) */
     int routed = router_match(lc->routes, lc->nroutes, h->method, h->method_len, h->path, h->path_len, &h->match);
     if (routed != 0 && h->match.path_matched && S.opts->preflight && h->method_len == 7 &&
         !memcmp(h->method, "OPTIONS", 7)) {
         h->match.route = &S.preflight_route;
         routed = 0;
+    }
+    /* no route: a GET or HEAD may be a file of the front end */
+    if (routed != 0 && !h->match.path_matched && ls->statics &&
+        (!lc->static_admit || lc->static_admit(S.opts->app, h)) &&
+        ((h->method_len == 3 && !memcmp(h->method, "GET", 3)) || (h->method_len == 4 && !memcmp(h->method, "HEAD", 4))) &&
+        static_serve(ls->statics, req, h->request_id) == 0) {
+        double ms = (double)(now_ns() - start) / 1e6;
+        log_access(h, lc->name, req->res.status, ms);
+        if (S.opts->on_response)
+            S.opts->on_response(S.opts->app, h, req->res.status, ms);
+        http_res_free(&job->hres);
+        free(job);
+        return 0;
     }
     if (routed != 0) {
         if (h->match.path_matched)
@@ -492,6 +509,7 @@ static void ws_close_now(ws_client_t *c)
     c->conn = NULL;
     h2o_linklist_unlink(&c->link);
     atomic_fetch_sub(&S.ws_open, 1);
+    metrics_ws_closed();
     h2o_websocket_close(conn);
     c->refs--;
 }
@@ -609,6 +627,7 @@ static void on_ws_message(h2o_websocket_conn_t *conn, const struct wslay_event_o
             c->conn = NULL;
             h2o_linklist_unlink(&c->link);
             atomic_fetch_sub(&S.ws_open, 1);
+            metrics_ws_closed();
             h2o_websocket_close(conn);
             ws_unref(c);
         }
@@ -647,6 +666,7 @@ static void ws_upgrade(loop_thread_t *lt, job_t *job)
     wslay_event_config_set_max_recv_msg_length(c->conn->ws_ctx, WS_MAX_MESSAGE);
     h2o_linklist_insert(&lt->ws_clients, &c->link);
     atomic_fetch_add(&S.ws_open, 1);
+    metrics_ws_opened();
 }
 
 /* A frame's job came back from the pool: reply, change topics, maybe close. */
@@ -902,6 +922,9 @@ static int loop_setup(loop_thread_t *lt, int index)
             log_error("listen", "cannot listen on %s (%s): %s", l->addr, l->name, strerror(errno));
             return -1;
         }
+        if (l->static_dir && *l->static_dir)
+            ls->statics = static_create(&S.globalconf, l->static_dir,
+                                        o->static_headers ? o->static_headers : o->common_headers);
         ls->accept_ctx.ctx = &lt->ctx;
         ls->accept_ctx.hosts = S.globalconf.hosts;
         uv_tcp_init(&lt->loop, &ls->handle);
@@ -922,6 +945,8 @@ static int loop_setup(loop_thread_t *lt, int index)
  * the process exits a moment later and the kernel closes them. */
 static void loop_teardown(loop_thread_t *lt)
 {
+    for (int i = 0; i < lt->nlisteners; i++)
+        static_destroy(lt->listeners[i].statics);
     h2o_multithread_unregister_receiver(lt->ctx.queue, &lt->receiver);
     h2o_multithread_unregister_receiver(lt->ctx.queue, &lt->ws_receiver);
     uv_close((uv_handle_t *)&lt->ws_timer, NULL);
@@ -957,6 +982,7 @@ int http_server_run(const http_server_opts_t *opts)
     S.globalconf.max_request_entity_size = opts->body_limit;
     S.globalconf.http1.req_timeout = (uint64_t)opts->header_timeout_ms;
     S.globalconf.server_name = h2o_iovec_init(H2O_STRLIT("chatlings"));
+    S.globalconf.filecache.capacity = 256; /* open static files, kept for a second (http/static.c) */
     h2o_hostconf_t *host = h2o_config_register_host(&S.globalconf, h2o_iovec_init(H2O_STRLIT("default")), 65535);
     h2o_pathconf_t *path = h2o_config_register_path(host, "/", 0);
     h2o_handler_t *handler = h2o_create_handler(path, sizeof *handler);

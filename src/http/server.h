@@ -9,11 +9,16 @@
 
 #define HTTP_MAX_LISTENERS 4
 
+struct app;
+
 typedef struct http_listener {
     const char *name;       /* "public", "admin", "ops" (for logs) */
     const char *addr;       /* "host:port"; NULL or "" = disabled */
     const route_t *routes;
     size_t nroutes;
+    const char *static_dir; /* files served for GET/HEAD that no route matches (http/static.c); NULL = none */
+    /* When set, static files go only to requests it admits (the admin allow-list); others get the 404. */
+    int (*static_admit)(struct app *app, const http_req_t *req);
 } http_listener_t;
 
 typedef struct http_server_opts {
@@ -34,6 +39,8 @@ typedef struct http_server_opts {
     /* name, value, name, value, ..., NULL: added to every response, including the 404/405/503
      * answered on the loop thread (security headers). */
     const char *const *common_headers;
+    /* The same for static files (the pages' own CSP); NULL = common_headers. */
+    const char *const *static_headers;
     /* WebSockets: a routed GET on ws_path that is a WebSocket handshake is upgraded when its
      * handler sets res->ws.accept; each text frame then runs ws_message on a handler thread. */
     const char *ws_path;

@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 static int g_init_rc = -1;
@@ -31,8 +32,51 @@ static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
     return n;
 }
 
+/* Header lines of every response arrive here; a new status line (after 100 Continue or a
+ * redirect) starts the collection over, so only the final response's headers remain. */
+static size_t on_header(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+    buf_t *b = userdata;
+    size_t n = size * nmemb;
+    if (n >= 5 && !memcmp(ptr, "HTTP/", 5))
+        buf_reset(b);
+    if (buf_append(b, ptr, n))
+        return 0;
+    return n;
+}
+
+int httpc_header(const buf_t *resp_headers, const char *name, char *out, size_t outlen)
+{
+    size_t nl = strlen(name);
+    out[0] = '\0';
+    const char *p = resp_headers->data, *end = p ? p + resp_headers->len : NULL;
+    while (p && p < end) {
+        const char *eol = memchr(p, '\n', (size_t)(end - p));
+        const char *line_end = eol ? eol : end;
+        if ((size_t)(line_end - p) > nl && p[nl] == ':' && !strncasecmp(p, name, nl)) {
+            const char *v = p + nl + 1;
+            while (v < line_end && (*v == ' ' || *v == '\t'))
+                v++;
+            const char *ve = line_end;
+            while (ve > v && (ve[-1] == '\r' || ve[-1] == ' ' || ve[-1] == '\t'))
+                ve--;
+            snprintf(out, outlen, "%.*s", (int)(ve - v), v);
+            return 1;
+        }
+        p = eol ? eol + 1 : end;
+    }
+    return 0;
+}
+
 int httpc_request(const char *method, const char *url, const char *const *headers, const char *body,
                   size_t body_len, long timeout_ms, long *status, buf_t *response, char *err, size_t errlen)
+{
+    return httpc_request_h(method, url, headers, body, body_len, timeout_ms, status, response, NULL, err, errlen);
+}
+
+int httpc_request_h(const char *method, const char *url, const char *const *headers, const char *body,
+                    size_t body_len, long timeout_ms, long *status, buf_t *response, buf_t *resp_headers, char *err,
+                    size_t errlen)
 {
     if (httpc_global_init()) {
         snprintf(err, errlen, "libcurl initialisation failed");
@@ -66,6 +110,10 @@ int httpc_request(const char *method, const char *url, const char *const *header
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, cerr);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, response);
+    if (resp_headers) {
+        curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+        curl_easy_setopt(h, CURLOPT_HEADERDATA, resp_headers);
+    }
     if (response->max)
         curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)response->max);
     if (list)

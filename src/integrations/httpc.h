@@ -21,4 +21,15 @@ int httpc_global_init(void);
 int httpc_request(const char *method, const char *url, const char *const *headers, const char *body,
                   size_t body_len, long timeout_ms, long *status, buf_t *response, char *err, size_t errlen);
 
+/* httpc_request that also keeps the final response's header lines ("Name: value\r\n", as
+ * received) in *resp_headers (bounded by its max; may be NULL). Blob storage needs ETag,
+ * Content-Type and friends. */
+int httpc_request_h(const char *method, const char *url, const char *const *headers, const char *body,
+                    size_t body_len, long timeout_ms, long *status, buf_t *response, buf_t *resp_headers, char *err,
+                    size_t errlen);
+
+/* The value of header name (any case) in resp_headers, trimmed, copied into out.
+ * 1 found, 0 absent (out = ""). */
+int httpc_header(const buf_t *resp_headers, const char *name, char *out, size_t outlen);
+
 #endif

@@ -15,10 +15,12 @@
 #include "core/buf.h"
 #include "integrations/httpc.h"
 #include "integrations/jwt.h"
+#include "integrations/oauth.h"
+
+_Static_assert(OIDC_RANDOM_LEN == OAUTH_RANDOM_LEN, "one random length for state, nonce and PKCE");
 
 #define DISCOVERY_MAX (256u << 10)
 #define JWKS_MAX (256u << 10)
-#define TOKEN_MAX (64u << 10)
 
 struct oidc {
     char issuer[512];
@@ -36,30 +38,11 @@ struct oidc {
 
 /* ---- small helpers ---- */
 
-static int is_unreserved(unsigned char c)
-{
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-           c == '_' || c == '~';
-}
-
-static void enc_append(buf_t *b, const char *s)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (is_unreserved(*p)) {
-            buf_append(b, p, 1);
-        } else {
-            char e[3] = {'%', hex[*p >> 4], hex[*p & 15]};
-            buf_append(b, e, 3);
-        }
-    }
-}
-
 int oidc_url_encode(const char *s, char *out, size_t outlen)
 {
     buf_t b;
     buf_init(&b, outlen ? outlen : 1);
-    enc_append(&b, s);
+    oauth_url_append(&b, s);
     int rc = b.overflow ? -1 : 0;
     if (!rc)
         memcpy(out, b.len ? b.data : "", b.len + 1);
@@ -115,15 +98,6 @@ void oidc_provider_name(const char *issuer, char *out, size_t outlen)
         return;
     }
     url_host(issuer, out, outlen);
-}
-
-static int random_b64(char out[OIDC_RANDOM_LEN + 1])
-{
-    unsigned char raw[32];
-    randombytes_buf(raw, sizeof raw);
-    int n = jwt_b64url_encode(raw, sizeof raw, out, OIDC_RANDOM_LEN + 1);
-    sodium_memzero(raw, sizeof raw);
-    return n == OIDC_RANDOM_LEN ? 0 : -1;
 }
 
 /* GET url and parse it as a JSON object. */
@@ -287,15 +261,13 @@ int oidc_begin(oidc_t *o, oidc_flow_t *flow, char *url, size_t urllen, char *err
     json_t *doc = get_discovery(o, err, errlen);
     if (!doc)
         return -1;
-    if (random_b64(flow->state) || random_b64(flow->nonce) || random_b64(flow->verifier)) {
+    if (oauth_random(flow->state) || oauth_random(flow->nonce) || oauth_random(flow->verifier)) {
         json_decref(doc);
         snprintf(err, errlen, "random generation failed");
         return -1;
     }
-    unsigned char digest[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256(digest, (const unsigned char *)flow->verifier, strlen(flow->verifier));
     char challenge[OIDC_RANDOM_LEN + 1];
-    jwt_b64url_encode(digest, sizeof digest, challenge, sizeof challenge);
+    oauth_pkce_challenge(flow->verifier, challenge);
 
     const char *ep = dstr(doc, "authorization_endpoint");
     buf_t b;
@@ -303,17 +275,17 @@ int oidc_begin(oidc_t *o, oidc_flow_t *flow, char *url, size_t urllen, char *err
     buf_puts(&b, ep);
     buf_puts(&b, strchr(ep, '?') ? "&" : "?");
     buf_puts(&b, "response_type=code&client_id=");
-    enc_append(&b, o->client_id);
+    oauth_url_append(&b, o->client_id);
     buf_puts(&b, "&redirect_uri=");
-    enc_append(&b, o->redirect_uri);
+    oauth_url_append(&b, o->redirect_uri);
     buf_puts(&b, "&scope=");
-    enc_append(&b, "openid email profile");
+    oauth_url_append(&b, "openid email profile");
     buf_puts(&b, "&state=");
-    enc_append(&b, flow->state);
+    oauth_url_append(&b, flow->state);
     buf_puts(&b, "&nonce=");
-    enc_append(&b, flow->nonce);
+    oauth_url_append(&b, flow->nonce);
     buf_puts(&b, "&code_challenge=");
-    enc_append(&b, challenge);
+    oauth_url_append(&b, challenge);
     buf_puts(&b, "&code_challenge_method=S256");
     json_decref(doc);
     int rc = 0;
@@ -340,13 +312,6 @@ static int lists_auth_method(const json_t *doc, const char *method)
     return 0;
 }
 
-/* The client secret passed through these buffers: leave nothing behind in freed memory. */
-static void wipe(buf_t *b)
-{
-    if (b->data)
-        sodium_memzero(b->data, b->cap);
-}
-
 /* POSTs the code to the token endpoint; returns the parsed response with an id_token. */
 static json_t *exchange_code(oidc_t *o, const json_t *doc, const char *code, const char *verifier, char *err,
                              size_t errlen)
@@ -355,73 +320,35 @@ static json_t *exchange_code(oidc_t *o, const json_t *doc, const char *code, con
      * client_secret_post only when the provider lists that and not basic */
     int use_post = !lists_auth_method(doc, "client_secret_basic") && lists_auth_method(doc, "client_secret_post");
 
-    buf_t form, body, cred, auth;
+    buf_t form;
     buf_init(&form, 16384);
-    buf_init(&body, TOKEN_MAX);
-    buf_init(&cred, 4096);
-    buf_init(&auth, 8192);
-    json_t *res = NULL;
-
     buf_puts(&form, "grant_type=authorization_code&code=");
-    enc_append(&form, code);
+    oauth_url_append(&form, code);
     buf_puts(&form, "&redirect_uri=");
-    enc_append(&form, o->redirect_uri);
+    oauth_url_append(&form, o->redirect_uri);
     buf_puts(&form, "&code_verifier=");
-    enc_append(&form, verifier);
-    const char *headers[4] = {"Content-Type: application/x-www-form-urlencoded", "Accept: application/json", NULL,
-                              NULL};
-    if (use_post) {
-        buf_puts(&form, "&client_id=");
-        enc_append(&form, o->client_id);
-        buf_puts(&form, "&client_secret=");
-        enc_append(&form, o->client_secret);
-    } else {
-        /* RFC 6749 2.3.1: id and secret are form-encoded before the Basic encoding */
-        enc_append(&cred, o->client_id);
-        buf_puts(&cred, ":");
-        enc_append(&cred, o->client_secret);
-        size_t b64len = sodium_base64_ENCODED_LEN(cred.len, sodium_base64_VARIANT_ORIGINAL);
-        char *b64 = malloc(b64len);
-        if (b64 && !cred.overflow) {
-            sodium_bin2base64(b64, b64len, (const unsigned char *)cred.data, cred.len, sodium_base64_VARIANT_ORIGINAL);
-            buf_printf(&auth, "Authorization: Basic %s", b64);
-            headers[2] = auth.data;
-        }
-        free(b64);
-    }
-    if (form.overflow || cred.overflow || auth.overflow || (!use_post && !headers[2])) {
-        snprintf(err, errlen, "token request too large");
-        goto out;
-    }
-
+    oauth_url_append(&form, verifier);
+    json_t *res = NULL;
     long status = 0;
-    char herr[256];
-    if (httpc_request("POST", dstr(doc, "token_endpoint"), headers, form.data, form.len, o->timeout_ms, &status,
-                      &body, herr, sizeof herr)) {
-        snprintf(err, errlen, "token endpoint: %s", herr);
-        goto out;
+    if (form.overflow) {
+        snprintf(err, errlen, "token request too large");
+    } else if (oauth_token_request(dstr(doc, "token_endpoint"), o->client_id, o->client_secret,
+                                   use_post ? OAUTH_AUTH_POST : OAUTH_AUTH_BASIC, form.data, form.len, o->timeout_ms,
+                                   &status, &res, err, errlen) == 0) {
+        if (status != 200) {
+            const char *e = dstr(res, "error"), *d = dstr(res, "error_description");
+            snprintf(err, errlen, "token endpoint: HTTP %ld %.64s %.200s", status, e ? e : "", d ? d : "");
+            json_decref(res);
+            res = NULL;
+        } else if (!json_is_object(res) || !dstr(res, "id_token")) {
+            snprintf(err, errlen, "token endpoint: response without an id_token");
+            json_decref(res);
+            res = NULL;
+        }
     }
-    res = json_loadb(body.data ? body.data : "", body.len, 0, NULL);
-    if (status != 200) {
-        const char *e = dstr(res, "error"), *d = dstr(res, "error_description");
-        snprintf(err, errlen, "token endpoint: HTTP %ld %.64s %.200s", status, e ? e : "", d ? d : "");
-        json_decref(res);
-        res = NULL;
-        goto out;
-    }
-    if (!json_is_object(res) || !dstr(res, "id_token")) {
-        snprintf(err, errlen, "token endpoint: response without an id_token");
-        json_decref(res);
-        res = NULL;
-    }
-out:
-    wipe(&form);
-    wipe(&auth);
-    wipe(&cred);
+    if (form.data)
+        sodium_memzero(form.data, form.cap);
     buf_free(&form);
-    buf_free(&body);
-    buf_free(&cred);
-    buf_free(&auth);
     return res;
 }
 

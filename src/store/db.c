@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "core/log.h"
+#include "store/metrics.h"
 
 #define DB_MAX_PREPARED 4096   /* per connection; beyond it we DEALLOCATE ALL and start over */
 #define DB_MAX_POOL 1000       /* sanity bound on opts->max */
@@ -54,6 +55,14 @@ struct db_pool {
     int down;                   /* last connect failed: log the outage once, not per attempt */
     char last_error[256];
 };
+
+/* Monotonic microseconds, for the query-duration histogram (/metrics). */
+static int64_t now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
 
 static int64_t now_ms(void)
 {
@@ -559,7 +568,10 @@ PGresult *db_exec(db_conn_t *c, const db_stmt_t *s, const char *const *params)
             if (prepare(c, s, &err) < 0)
                 return err; /* NULL when the connection failed */
         }
+        int64_t t0 = now_us();
         PGresult *r = PQexecPrepared(c->pg, s->name, s->nparams, params, NULL, NULL, 0);
+        ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+        metrics_db_query(s->name, (double)(now_us() - t0) / 1e6, st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK);
         if (conn_failed(c, r)) {
             PQclear(r);
             return NULL;

@@ -29,7 +29,7 @@ const signedIn = (name = uname()) => sharedSignedIn(srv, name);
 test('status without a session', async () => {
   const r = await api(srv.url, '/api/auth/status');
   assert.equal(r.status, 200);
-  assert.deepEqual(r.json, { signed_in: false, pending: false, csrf_token: null, username: null });
+  assert.deepEqual(r.json, { signed_in: false, pending: false, csrf_token: null, username: null, dev_login: true });
 });
 
 test('dev login creates the player with exactly one Common starter, its current chatling', async () => {
@@ -42,7 +42,7 @@ test('dev login creates the player with exactly one Common starter, its current 
   assert.equal(u.username, name);
   assert.match(u.id, /^[0-9a-f-]{36}$/);
   assert.equal(u.email, null);
-  assert.equal(u.motes, 100);
+  assert.equal(u.motes, 110, 'players start with 100 motes; the starter unlocks collect_1 (10 points)');
   assert.equal(u.is_admin, false);
   assert.equal(u.avatar_n, null);
   assert.match(u.created_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
@@ -76,7 +76,7 @@ test('dev login creates the player with exactly one Common starter, its current 
   assert.deepEqual(me.json.user, u);
   assert.equal(me.json.csrf_token, r.json.csrf_token);
   const st = await p.get('/api/auth/status');
-  assert.deepEqual(st.json, { signed_in: true, pending: false, csrf_token: r.json.csrf_token, username: name });
+  assert.deepEqual(st.json, { signed_in: true, pending: false, csrf_token: r.json.csrf_token, username: name, dev_login: true });
 });
 
 test('starters are spread over the Commons', async () => {
@@ -341,13 +341,11 @@ test('the export holds the personal data, as an attachment, without tokens', asy
   assert.equal(e.collection[0].creature_id, user.current_creature.id);
   assert.equal(e.collection[0].source, 'starter');
   assert.equal(e.collection[0].found_count, 1);
-  assert.equal(e.notifications.length, 1);
-  assert.equal(e.notifications[0].category, 'creature_found');
+  // the starter's find, and the collect_1 achievement it unlocked
+  assert.deepEqual(e.notifications.map((n) => n.category), ['creature_found', 'achievement']);
   assert.equal(e.notifications[0].data.creature_id, user.current_creature.id);
-  assert.equal(e.telemetry_events.length, 1);
-  assert.equal(e.telemetry_events[0].name, 'creature_collected');
-  assert.equal(e.achievements.length, 1);
-  assert.equal(e.achievements[0].achievement_id, 'test_export');
+  assert.deepEqual(e.telemetry_events.map((t) => t.name), ['creature_collected', 'achievement_unlocked']);
+  assert.deepEqual(e.achievements.map((a) => a.achievement_id), ['collect_1', 'test_export']);
   assert.equal(e.youtube_likes[0].title, '<b>Liked</b> & "quoted"');
   assert.ok(!r.text.includes('<b>'), 'markup is escaped in the JSON text');
   assert.equal(e.youtube_connection.channel_id, 'UC123');
@@ -394,8 +392,11 @@ test('route walk: session routes are 401 anonymous, admin routes 403 for a plain
   assert.equal(routes.find((r) => r.pattern === '/api/auth/signup').auth, 'pending');
   assert.equal(routes.find((r) => r.pattern === '/api/auth/signup').rate, 'signin');
 
-  const { p } = await signedIn(uname('Walker'));
-  const cookie = p.c.cookie();
+  const { p, name } = await signedIn(uname('Walker'));
+  // the admin listener has its own origin and cookie: the same player signs in there too
+  const ap = sharedPlayer({ url: srv.adminUrl, origin: srv.adminUrl }, srv.adminUrl);
+  const al = await ap.login(name);
+  assert.equal(al.status, 200, al.text);
   const fill = (pattern) => pattern.replace(/:[A-Za-z_]+/g, () => randomUUID());
   const base = (r) => (r.listener === 'admin' ? srv.adminUrl : srv.url);
   const send = (r, extra = {}) => {
@@ -403,7 +404,7 @@ test('route walk: session routes are 401 anonymous, admin routes 403 for a plain
     return api(base(r), fill(r.pattern), {
       method: r.method,
       ...(write ? { body: {} } : {}),
-      headers: { origin: ORIGIN, ...extra.headers },
+      headers: { origin: r.listener === 'admin' ? srv.adminUrl : ORIGIN, ...extra.headers },
       cookie: extra.cookie,
     });
   };
@@ -416,7 +417,7 @@ test('route walk: session routes are 401 anonymous, admin routes 403 for a plain
       checked++;
     }
     if (r.auth === 'admin') {
-      const plain = await send(r, { cookie, headers: { 'x-csrf-token': p.csrf } });
+      const plain = await send(r, { cookie: ap.c.cookie(), headers: { 'x-csrf-token': ap.csrf } });
       assert.equal(plain.status, 403, `${r.method} ${r.pattern} as a player: ${plain.status} ${plain.text}`);
       assert.equal(plain.json?.error?.code, 'forbidden');
     }

@@ -14,9 +14,9 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const BIN = process.env.CHATLINGS_BIN || path.join(ROOT, 'build/asan/chatlings');
 export const STACK_DIR = process.env.CHATLINGS_TEST_STACK_DIR || path.join(ROOT, 'var/test');
 export const TEST_DATABASE_URL =
-  process.env.TEST_DATABASE_URL || 'postgresql://chatlings@127.0.0.1:55432/chatlings';
-export const TEST_REDIS_URL = process.env.TEST_REDIS_URL || 'redis://127.0.0.1:56379/0';
-export const TEST_REDIS_TLS_URL = process.env.TEST_REDIS_TLS_URL || 'rediss://127.0.0.1:56380/0';
+  process.env.TEST_DATABASE_URL || 'postgresql://chatlings@127.0.0.1:25432/chatlings';
+export const TEST_REDIS_URL = process.env.TEST_REDIS_URL || 'redis://127.0.0.1:26379/0';
+export const TEST_REDIS_TLS_URL = process.env.TEST_REDIS_TLS_URL || 'rediss://127.0.0.1:26380/0';
 export const TEST_REDIS_CA_FILE =
   process.env.TEST_REDIS_CA_FILE || path.join(STACK_DIR, 'redis/tls/ca.crt');
 

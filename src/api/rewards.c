@@ -1,0 +1,97 @@
+/* rewards: random picks and box opening shared by the box, shop, visitor and encounter
+ * handlers, so that there is one implementation of "a random creature" and of "a box". */
+#include "api/rewards.h"
+#include "api/creature_json.h"
+
+#include <stdio.h>
+#include <time.h>
+
+#include "game/odds.h"
+
+/* Probes per pick: about 1/share of the rarity in the catalogue times ~12, so that all probes
+ * miss (and the exact walk runs) well under 0.1 % of the time for Common..Epic and about 0.15 %
+ * for Legendary; Mythical (0.5 %) goes straight to the walk, which is short for it. */
+static const int DRAWS[RARITY_COUNT] = {24, 40, 64, 128, 256, 0};
+
+int rewards_pick_rarity(db_conn_t *db, rng_t *rng, rarity_t rarity, picked_t *out, PGresult **err)
+{
+    uint32_t draws[PICK_MAX_DRAWS];
+    int n = DRAWS[rarity];
+    for (int i = 0; i < n; i++)
+        draws[i] = (uint32_t)(rng_next(rng) >> 32);
+    return pick_creature(db, RARITY_NAMES[rarity], draws, n, (uint32_t)(rng_next(rng) >> 32), out, err);
+}
+
+int rewards_pick_box(db_conn_t *db, rng_t *rng, picked_t *out, PGresult **err)
+{
+    rarity_t want = odds_box_rarity(rng);
+    int rc = rewards_pick_rarity(db, rng, want, out, err);
+    /* An admin may have deactivated a whole rarity: fall back towards Common, then upwards. */
+    for (int r = (int)want - 1; rc == 0 && r >= 0; r--)
+        rc = rewards_pick_rarity(db, rng, (rarity_t)r, out, err);
+    for (int r = (int)want + 1; rc == 0 && r < RARITY_COUNT; r++)
+        rc = rewards_pick_rarity(db, rng, (rarity_t)r, out, err);
+    return rc;
+}
+
+static const db_stmt_t STMT_BOX_RECORD = {
+    "rewards_box_record",
+    "INSERT INTO daily_box_claims (user_id, kind, creature_id, rarity, motes) VALUES ($1, $2, $3, $4, $5)", 5};
+
+int rewards_open_box(db_conn_t *db, rng_t *rng, const char *user_id, const char *kind, int motes,
+                     unsigned extra_metrics, picked_t *picked, grant_t *granted, effects_t *fx, PGresult **err)
+{
+    int rc = rewards_pick_box(db, rng, picked, err);
+    if (rc <= 0)
+        return rc;
+    rc = collection_grant_with(db, user_id, picked->id, "daily_box", extra_metrics, granted, fx, err);
+    if (rc <= 0)
+        return rc;
+    char m[16];
+    snprintf(m, sizeof m, "%d", motes);
+    const char *params[] = {user_id, kind, picked->id, picked->rarity, m};
+    PGresult *r = db_exec(db, &STMT_BOX_RECORD, params);
+    if (!r || PQresultStatus(r) != PGRES_COMMAND_OK) {
+        *err = r;
+        return -1;
+    }
+    PQclear(r);
+    return 1;
+}
+
+void rewards_render_grant(buf_t *b, const picked_t *c, const grant_t *g)
+{
+    buf_puts(b, "\"creature\":");
+    creature_json_summary(b, c);
+    buf_printf(b, ",\"new\":%s,\"found_count\":%d,\"rizz\":%d", g->is_new ? "true" : "false", g->found_count,
+               g->rizz);
+}
+
+static void render_list(buf_t *b, const ach_unlocks_t *a, int *first)
+{
+    for (int i = 0; a && i < a->n; i++) {
+        buf_puts(b, *first ? "{\"id\":" : ",{\"id\":");
+        *first = 0;
+        buf_json_cstr(b, a->items[i].id);
+        buf_puts(b, ",\"name\":");
+        buf_json_cstr(b, a->items[i].name);
+        buf_printf(b, ",\"points\":%d}", a->items[i].points);
+    }
+}
+
+void rewards_render_unlocks(buf_t *b, const ach_unlocks_t *a, const ach_unlocks_t *c)
+{
+    int first = 1;
+    buf_puts(b, "[");
+    render_list(b, a, &first);
+    render_list(b, c, &first);
+    buf_puts(b, "]");
+}
+
+void rewards_today(char out[11])
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 11, "%Y-%m-%d", &tm);
+}

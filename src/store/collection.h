@@ -1,0 +1,45 @@
+/* collection: "grant a creature to a player", the one way a creature joins a collection (the
+ * starter, the daily box, visitors, encounters, YouTube rewards, events and admin grants).
+ * A grant upserts the (player, creature) row (a repeat find raises found_count and so rizz,
+ * never a second row), records telemetry "creature_collected" (every find), notifies a new
+ * find (category creature_found), and runs the achievement check. After COMMIT the caller runs
+ * effects_apply (cache invalidation, the telemetry log lines, leaderboard_player_changed). */
+#ifndef CHATLINGS_COLLECTION_H
+#define CHATLINGS_COLLECTION_H
+#include <libpq-fe.h>
+
+#include "store/achievements.h"
+#include "store/db.h"
+#include "store/effects.h"
+#include "store/redis.h"
+
+typedef struct grant {
+    char creature_id[37];
+    char name[64];
+    char rarity[16];
+    int is_new;        /* first time this player found it */
+    int found_count;
+    int rizz;
+    ach_unlocks_t unlocked; /* achievements this grant unlocked */
+} grant_t;
+
+/* Inside the caller's transaction. source: starter, daily_box, visitor, encounter, youtube,
+ * event or admin. Inactive or deleted creatures are never handed out. Returns 1 granted,
+ * 0 no such active creature (nothing written), -1 with *err the failed result (NULL when the
+ * connection broke): the caller rolls back. A YouTube grant also re-checks the YouTube reward
+ * achievements, so mark the like rewarded (youtube_likes.rewarded_at) before granting; an
+ * encounter grant re-checks encounter wins, so resolve the encounter first. */
+int collection_grant(db_conn_t *db, const char *user_id, const char *creature_id, const char *source, grant_t *out,
+                     effects_t *fx, PGresult **err);
+/* The same, also re-checking the achievement metrics in extra_metrics (ACH_METRIC_*) in the
+ * same statement as the grant's own check: a caller whose transaction moved another metric
+ * (the daily box's streak) saves a round trip. */
+int collection_grant_with(db_conn_t *db, const char *user_id, const char *creature_id, const char *source,
+                          unsigned extra_metrics, grant_t *out, effects_t *fx, PGresult **err);
+
+/* The whole thing for callers with nothing else to write (admin grants, the worker): BEGIN,
+ * grant, COMMIT, effects_apply. Same returns; on -1 it has rolled back. */
+int collection_grant_one(db_conn_t *db, redis_t *r, const char *user_id, const char *creature_id, const char *source,
+                         grant_t *out, PGresult **err);
+
+#endif

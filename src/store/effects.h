@@ -1,0 +1,35 @@
+/* effects: what one transaction changed for a player that needs work after COMMIT: cache keys
+ * to drop, telemetry lines to log, the leaderboards to refresh. Writers (grants, achievements,
+ * purchases) note their effects while inside the transaction; the handler applies them once
+ * after COMMIT and before it responds, so the player's next read is never stale. After a
+ * ROLLBACK the effects are simply dropped. Owner: a stack variable of the handler. */
+#ifndef CHATLINGS_EFFECTS_H
+#define CHATLINGS_EFFECTS_H
+#include "store/db.h"
+#include "store/redis.h"
+
+#define EFFECTS_MAX_EVENTS 24
+#define EFFECTS_PROPS_MAX 512
+
+typedef struct effects {
+    int motes;        /* users.motes changed: user:{id}:profile */
+    int profile;      /* other profile fields changed (current chatling): user:{id}:profile */
+    int collection;   /* user_collections changed: user:{id}:collection */
+    int leaderboard;  /* anything a board counts changed: leaderboard_player_changed() */
+    int nevents;
+    struct {
+        char name[40];
+        char props[EFFECTS_PROPS_MAX]; /* a JSON object */
+    } events[EFFECTS_MAX_EVENTS];
+} effects_t;
+
+void effects_init(effects_t *fx);
+/* Notes a telemetry event that was written to telemetry_events; its JSON log line is written
+ * by effects_apply (so a rolled-back event is never logged). Extra events beyond the maximum
+ * are logged at once instead. */
+void effects_event(effects_t *fx, const char *name, const char *props_json);
+/* After COMMIT: drops the changed cache keys, logs the events, refreshes the leaderboards.
+ * Never fails the request (cache and board failures are logged and heal by TTL / rebuild). */
+void effects_apply(db_conn_t *db, redis_t *r, const char *user_id, effects_t *fx);
+
+#endif
