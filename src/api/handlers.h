@@ -94,4 +94,8 @@ void api_push_unsubscribe(http_ctx_t *ctx);
 void api_push_prefs_get(http_ctx_t *ctx);
 void api_push_prefs_put(http_ctx_t *ctx);
 
+/* avatar.c */
+void api_avatar_candidates(http_ctx_t *ctx);
+void api_avatar_set(http_ctx_t *ctx);
+
 #endif

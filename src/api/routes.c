@@ -38,6 +38,8 @@ const route_t APP_PUBLIC_ROUTES[] = {
     {"GET", "/api/user/achievements", api_achievements_list, AUTH_SESSION, RATE_READ, 1, 0},
     {"GET", "/api/user/notifications", api_notifications_list, AUTH_SESSION, RATE_READ, 1, 0},
     {"POST", "/api/user/notifications/read", api_notifications_read, AUTH_SESSION, RATE_WRITE, 1, 0},
+    {"GET", "/api/user/avatar/candidates", api_avatar_candidates, AUTH_SESSION, RATE_READ, 1, 0},
+    {"PUT", "/api/user/avatar", api_avatar_set, AUTH_SESSION, RATE_WRITE, 1, 0},
     {"GET", "/ws", api_ws_connect, AUTH_SESSION, RATE_READ, 1, 0},
     /* chatrooms (chatrooms.c, chat_messages.c); a chat line's own limit is applied by live_chat_say */
     {"GET", "/api/chatrooms", api_chatrooms_list, AUTH_SESSION, RATE_READ, 1, 0},

@@ -11,6 +11,7 @@
 #include "api/handlers.h"
 #include "api/ops.h"
 #include "integrations/appinsights.h"
+#include "store/pglisten.h"
 #include "store/pubsub.h"
 #include "store/blob.h"
 #include "integrations/thumbs.h"
@@ -43,6 +44,16 @@ static void deliver_topic(const char *topic, const char *payload, size_t len, vo
 {
     (void)arg;
     http_server_deliver(topic, payload, len);
+}
+
+/* A notification row was inserted (trigger of 0013): nudge that player's sockets here. */
+static void announce_notification(const char *user_id, void *arg)
+{
+    (void)arg;
+    static const char msg[] = "{\"type\":\"notification\"}";
+    char topic[PUBSUB_TOPIC_MAX];
+    snprintf(topic, sizeof topic, "user:%s", user_id);
+    http_server_deliver(topic, msg, sizeof msg - 1);
 }
 
 int cmd_serve(int argc, char **argv, const config_t *cfg)
@@ -111,7 +122,12 @@ int cmd_serve(int argc, char **argv, const config_t *cfg)
             return 78;
         }
     }
+    if (pglisten_start(cfg->database_url, "chatlings_notifications", announce_notification, NULL)) {
+        log_error("startup", "cannot start the notification listener");
+        return 1;
+    }
     int rc = http_server_run(&opts);
+    pglisten_stop();
     appinsights_stop();
     pubsub_stop();
     blob_close(app.blob);

@@ -192,3 +192,12 @@ test('a client that stops reading is cut off without stalling the others', async
   reader.ws.close();
   talker.ws.close();
 });
+
+test('a new notification, whoever wrote it, nudges the player\'s open sockets', async () => {
+  const { p, user } = await signedIn(b);
+  const ws = await connect(b, p);
+  await sleep(200);
+  await psql(`INSERT INTO notifications (user_id, category, title, body) VALUES ('${user.id}', 'system', 'Hello', 'live')`);
+  await frame(ws, (f) => f.type === 'notification', 'notification nudge');
+  ws.close();
+});
