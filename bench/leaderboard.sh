@@ -28,13 +28,13 @@ say "seeding $PLAYERS players (skipped when present)"
 psql -X -q -v players="$PLAYERS" -d "$DATABASE_URL" -f bench/leaderboard_seed.sql >&2
 # A rebuild of boards that exist fills shadow keys beside them (2x their memory at the swap);
 # this private stack drops them first so that re-runs fit in maxmemory 1gb.
-redis-cli -u "$REDIS_URL" UNLINK leaderboard:meta:built leaderboard:global:alltime leaderboard:global:weekly \
-  leaderboard:collection:alltime leaderboard:collection:weekly leaderboard:rarity:alltime \
-  leaderboard:rarity:weekly leaderboard:team:alltime leaderboard:team:weekly >/dev/null
+redis-cli -u "$REDIS_URL" UNLINK leaderboard:{lb}:meta:built leaderboard:{lb}:global:alltime leaderboard:{lb}:global:weekly \
+  leaderboard:{lb}:collection:alltime leaderboard:{lb}:collection:weekly leaderboard:{lb}:rarity:alltime \
+  leaderboard:{lb}:rarity:weekly leaderboard:{lb}:team:alltime leaderboard:{lb}:team:weekly >/dev/null
 t0=$(date +%s%N)
 "$BIN" admin rebuild-leaderboards >"$OUT/lb_rebuild.txt" 2>&1 || { cat "$OUT/lb_rebuild.txt" >&2; exit 1; }
 rebuild_s=$(awk -v ns="$(( $(date +%s%N) - t0 ))" 'BEGIN { printf "%.1f", ns / 1e9 }')
-members=$(redis-cli -u "$REDIS_URL" ZCARD leaderboard:global:weekly)
+members=$(redis-cli -u "$REDIS_URL" ZCARD leaderboard:{lb}:global:weekly)
 say "rebuilt in ${rebuild_s}s; weekly points board: $members members"
 
 CHATLINGS_LISTEN=$LISTEN CHATLINGS_ADMIN_LISTEN=127.0.0.1:18184 CHATLINGS_OPS_LISTEN=127.0.0.1:18185 \

@@ -4,6 +4,7 @@
 #   bin/chatlings        the release binary
 #   db/migrations/       applied by `chatlings migrate` (the web unit runs it before start)
 #   web/dist/            the built front end, when it has been built
+#   web-admin/dist/      the built admin portal, when it has been built
 #   deploy/              nginx, systemd, PostgreSQL archiving, Azure Bicep, alert rules
 #   docs/, README.md     the runbook and the manual
 #   VERSION, SHA256SUMS  what this is, and the checksum of every file in it
@@ -44,6 +45,11 @@ if [ -d web/dist ]; then
   mkdir -p "$STAGE/web" && cp -a web/dist "$STAGE/web/"
 else
   echo "dist: note: web/dist is not built; the tarball has no front end" >&2
+fi
+if [ -d web-admin/dist ]; then
+  mkdir -p "$STAGE/web-admin" && cp -a web-admin/dist "$STAGE/web-admin/"
+else
+  echo "dist: note: web-admin/dist is not built; the tarball has no admin portal" >&2
 fi
 echo "$VERSION" >"$STAGE/VERSION"
 (cd "$STAGE" && find . -type f ! -name SHA256SUMS -print0 | sort -z | xargs -0 sha256sum >SHA256SUMS)

@@ -65,7 +65,7 @@ static void json_cut(buf_t *b, const char *s, size_t max)
 
 static void render_dead(buf_t *b, redis_t *rd, const char *queue)
 {
-    redisReply *rep = redis_command(rd, "XREVRANGE queue:%s:dead + - COUNT %d", queue, LIST_MAX);
+    redisReply *rep = redis_command(rd, "XREVRANGE queue:{%s}:dead + - COUNT %d", queue, LIST_MAX);
     buf_puts(b, "[");
     for (size_t i = 0; rep && rep->type == REDIS_REPLY_ARRAY && i < rep->elements; i++) {
         const redisReply *e = rep->element[i];
@@ -97,7 +97,7 @@ static void render_dead(buf_t *b, redis_t *rd, const char *queue)
 
 static void render_retrying(buf_t *b, redis_t *rd, const char *queue)
 {
-    redisReply *rep = redis_command(rd, "ZRANGE queue:%s:delayed 0 %d WITHSCORES", queue, LIST_MAX - 1);
+    redisReply *rep = redis_command(rd, "ZRANGE queue:{%s}:delayed 0 %d WITHSCORES", queue, LIST_MAX - 1);
     buf_puts(b, "[");
     int first = 1;
     for (size_t i = 0; rep && rep->type == REDIS_REPLY_ARRAY && i + 1 < rep->elements; i += 2) {
@@ -202,7 +202,7 @@ void api_admin_job_retry(http_ctx_t *ctx)
         return;
     }
     redis_t *rd = ctx->thread->redis;
-    redisReply *rep = redis_command(rd, "XRANGE queue:%s:dead %s %s", QUEUE_DEFAULT, dead_id, dead_id);
+    redisReply *rep = redis_command(rd, "XRANGE queue:{%s}:dead %s %s", QUEUE_DEFAULT, dead_id, dead_id);
     if (!rep || rep->type != REDIS_REPLY_ARRAY) {
         redis_reply_free(rep);
         http_res_error(ctx->res, 503, "unavailable", "the job queue is unavailable, try again shortly");

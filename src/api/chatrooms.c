@@ -385,29 +385,6 @@ static void render_effects(buf_t *b, const cast_t *cast, const outcome_t *o)
     buf_puts(b, "]");
 }
 
-/* A runaway's live notification: the row is written in the transaction; this tells open pages
- * (every instance, through pub/sub) after the commit. */
-static void publish_runaway(http_ctx_t *ctx, const char *uid, const picked_t *who, const char *room)
-{
-    buf_t m;
-    buf_init(&m, 4096);
-    buf_puts(&m, "{\"type\":\"notification\",\"notification\":{\"category\":\"runaway\",\"title\":");
-    char title[160];
-    snprintf(title, sizeof title, "%s ran away", who->name);
-    buf_json_cstr(&m, title);
-    buf_puts(&m, ",\"body\":");
-    buf_json_cstr(&m, "Too many gloomy chats. You can try to win it back once a day.");
-    buf_puts(&m, ",\"data\":{\"creature_id\":");
-    buf_json_cstr(&m, who->id);
-    buf_puts(&m, ",\"room_id\":");
-    buf_json_cstr(&m, room);
-    buf_puts(&m, "}}}");
-    char topic[PUBSUB_TOPIC_MAX];
-    snprintf(topic, sizeof topic, "user:%s", uid);
-    pubsub_publish(ctx->thread->redis, topic, m.data, m.len);
-    buf_free(&m);
-}
-
 void api_chatroom_read(http_ctx_t *ctx)
 {
     char room[37];
@@ -541,10 +518,8 @@ void api_chatroom_read(http_ctx_t *ctx)
         api_check(ctx, NULL);
         goto rollback;
     }
+    /* the runaway notifications reach open pages through the notifications trigger (0013) */
     effects_apply(db, ctx->thread->redis, uid, &fx);
-    for (int i = 0; i < cast.n; i++)
-        if (o[i].ran_away)
-            publish_runaway(ctx, uid, &cast.who[i], room);
     buf_t *b = &ctx->res->body;
     buf_puts(b, "{\"counted\":true,\"read_at\":");
     buf_json_cstr(b, read_at);

@@ -225,7 +225,7 @@ void api_leaderboard(http_ctx_t *ctx)
      * (archived week), then "week":...,"archived":...,"entries":[...]. The rollover drops the
      * weekly cache entries, so a cached live part never outlives its week. */
     char key[96];
-    snprintf(key, sizeof key, "leaderboard:cache:%s:%s%s%s", name, period, week[0] ? ":" : "", week);
+    snprintf(key, sizeof key, "leaderboard:{lb}:cache:%s:%s%s%s", name, period, week[0] ? ":" : "", week);
     const char *live_key = leaderboard_key(board, weekly);
     int queued = redis_append(r, "GET %s", key) == 0;
     int ranked = queued && uid && redis_append(r, "ZREVRANK %s %s", live_key, uid) == 0 &&

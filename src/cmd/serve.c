@@ -1,4 +1,5 @@
 /* `chatlings serve`: the web app. Builds the app state, the pools, and runs the server. */
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -46,14 +47,25 @@ static void deliver_topic(const char *topic, const char *payload, size_t len, vo
     http_server_deliver(topic, payload, len);
 }
 
-/* A notification row was inserted (trigger of 0013): nudge that player's sockets here. */
-static void announce_notification(const char *user_id, void *arg)
+/* A notification row was inserted (trigger of 0013): {"user_id":..,"notification":{..}} goes to
+ * that player's sockets here as {"type":"notification","notification":{..}}. */
+static void announce_notification(const char *payload, void *arg)
 {
     (void)arg;
-    static const char msg[] = "{\"type\":\"notification\"}";
-    char topic[PUBSUB_TOPIC_MAX];
-    snprintf(topic, sizeof topic, "user:%s", user_id);
-    http_server_deliver(topic, msg, sizeof msg - 1);
+    json_t *doc = json_loads(payload, 0, NULL);
+    const char *uid = json_string_value(json_object_get(doc, "user_id"));
+    json_t *note = json_object_get(doc, "notification");
+    if (uid && json_is_object(note)) {
+        json_t *msg = json_pack("{s:s, s:O}", "type", "notification", "notification", note);
+        char *text = msg ? json_dumps(msg, JSON_COMPACT) : NULL;
+        char topic[PUBSUB_TOPIC_MAX];
+        snprintf(topic, sizeof topic, "user:%s", uid);
+        if (text)
+            http_server_deliver(topic, text, strlen(text));
+        free(text);
+        json_decref(msg);
+    }
+    json_decref(doc);
 }
 
 int cmd_serve(int argc, char **argv, const config_t *cfg)

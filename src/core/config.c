@@ -133,7 +133,6 @@ int config_load(config_t *c, char *err, size_t errlen)
     INT(handler_threads, "CHATLINGS_HANDLER_THREADS", c->db_pool_max, 1, 1024);
     INT(loop_threads, "CHATLINGS_LOOP_THREADS", 1, 1, 64);
     INT(header_timeout_ms, "CHATLINGS_HEADER_TIMEOUT_MS", 10000, 100, 600000);
-    INT(idle_timeout_ms, "CHATLINGS_IDLE_TIMEOUT_MS", 60000, 100, 3600000);
     INT(appinsights_interval_ms, "CHATLINGS_APPINSIGHTS_INTERVAL_MS", 5000, 50, 600000);
     if (read_int("CHATLINGS_BODY_LIMIT", 1 << 20, 1024, 64L << 20, &n, err, errlen))
         return -1;
@@ -267,7 +266,7 @@ void config_print(const config_t *c, FILE *out)
     fprintf(out, "DB_IDLE_TIMEOUT_MS=%d\nDB_CONNECT_TIMEOUT_MS=%d\nDB_STATEMENT_TIMEOUT_MS=%d\n",
             c->db_idle_timeout_ms, c->db_connect_timeout_ms, c->db_statement_timeout_ms);
     fprintf(out, "CHATLINGS_BODY_LIMIT=%zu\n", c->body_limit);
-    fprintf(out, "CHATLINGS_HEADER_TIMEOUT_MS=%d\nCHATLINGS_IDLE_TIMEOUT_MS=%d\n", c->header_timeout_ms, c->idle_timeout_ms);
+    fprintf(out, "CHATLINGS_HEADER_TIMEOUT_MS=%d\n", c->header_timeout_ms);
     fprintf(out, "CHATLINGS_LOG_LEVEL=%s\n", c->log_level);
     fprintf(out, "CHATLINGS_BLOB_DRIVER=%s\nCHATLINGS_BLOB_DIR=%s\n", c->blob_driver, c->blob_dir);
     fprintf(out, "CHATLINGS_AZURE_STORAGE_ACCOUNT=%s\n", c->azure_storage_account);

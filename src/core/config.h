@@ -43,7 +43,6 @@ typedef struct config {
     int db_statement_timeout_ms; /* DB_STATEMENT_TIMEOUT_MS 5000 */
     size_t body_limit;       /* CHATLINGS_BODY_LIMIT bytes, 1 MiB */
     int header_timeout_ms;   /* CHATLINGS_HEADER_TIMEOUT_MS 10000 */
-    int idle_timeout_ms;     /* CHATLINGS_IDLE_TIMEOUT_MS 60000 */
     char log_level[16];      /* CHATLINGS_LOG_LEVEL info */
     /* blob storage (store/blob.c) and the CDN in front of it */
     char blob_driver[16];               /* CHATLINGS_BLOB_DRIVER: fs (default) | azure */

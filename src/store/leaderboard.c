@@ -16,11 +16,11 @@
 #include "core/clock.h"
 #include "core/log.h"
 
-#define KEY_WEEK "leaderboard:meta:week"
-#define KEY_BUILT "leaderboard:meta:built"
-#define KEY_REBUILDING "leaderboard:meta:rebuilding"
-#define KEY_PENDING "leaderboard:meta:archive_pending"
-#define KEY_LOCK "leaderboard:lock"
+#define KEY_WEEK "leaderboard:{lb}:meta:week"
+#define KEY_BUILT "leaderboard:{lb}:meta:built"
+#define KEY_REBUILDING "leaderboard:{lb}:meta:rebuilding"
+#define KEY_PENDING "leaderboard:{lb}:meta:archive_pending"
+#define KEY_LOCK "leaderboard:{lb}:lock"
 #define LOCK_TTL_S 900         /* refreshed at every batch: only a dead holder lets it lapse */
 #define REBUILD_BATCH 5000     /* players per query and members per ZADD */
 #define ARCHIVE_CHUNK 10000    /* members per ZREVRANGE while archiving */
@@ -30,16 +30,16 @@ const char *const LEADERBOARD_NAMES[LB_BOARDS] = {"achievements", "collection", 
 
 /* [board][weekly] */
 static const char *const LIVE_KEYS[LB_BOARDS][2] = {
-    {"leaderboard:global:alltime", "leaderboard:global:weekly"},
-    {"leaderboard:collection:alltime", "leaderboard:collection:weekly"},
-    {"leaderboard:rarity:alltime", "leaderboard:rarity:weekly"},
-    {"leaderboard:team:alltime", "leaderboard:team:weekly"},
+    {"leaderboard:{lb}:global:alltime", "leaderboard:{lb}:global:weekly"},
+    {"leaderboard:{lb}:collection:alltime", "leaderboard:{lb}:collection:weekly"},
+    {"leaderboard:{lb}:rarity:alltime", "leaderboard:{lb}:rarity:weekly"},
+    {"leaderboard:{lb}:team:alltime", "leaderboard:{lb}:team:weekly"},
 };
 static const char *const SHADOW_KEYS[LB_BOARDS][2] = {
-    {"leaderboard:rebuild:global:alltime", "leaderboard:rebuild:global:weekly"},
-    {"leaderboard:rebuild:collection:alltime", "leaderboard:rebuild:collection:weekly"},
-    {"leaderboard:rebuild:rarity:alltime", "leaderboard:rebuild:rarity:weekly"},
-    {"leaderboard:rebuild:team:alltime", "leaderboard:rebuild:team:weekly"},
+    {"leaderboard:{lb}:rebuild:global:alltime", "leaderboard:{lb}:rebuild:global:weekly"},
+    {"leaderboard:{lb}:rebuild:collection:alltime", "leaderboard:{lb}:rebuild:collection:weekly"},
+    {"leaderboard:{lb}:rebuild:rarity:alltime", "leaderboard:{lb}:rebuild:rarity:weekly"},
+    {"leaderboard:{lb}:rebuild:team:alltime", "leaderboard:{lb}:rebuild:team:weekly"},
 };
 static const char *const KEY_PART[LB_BOARDS] = {"global", "collection", "rarity", "team"};
 
@@ -479,7 +479,7 @@ static const char ROLLOVER_SCRIPT[] =
 
 static void archive_key(int board, const char *week, char *out, size_t len)
 {
-    snprintf(out, len, "leaderboard:archive:%s:%s", KEY_PART[board], week);
+    snprintf(out, len, "leaderboard:{lb}:archive:%s:%s", KEY_PART[board], week);
 }
 
 static int pg_ok(PGresult *res, PGconn *pg, const char *what)
@@ -686,8 +686,8 @@ int leaderboard_rollover(db_conn_t *conn, redis_t *r, leaderboard_rollover_stats
             char ck[2 * LB_BOARDS][96];
             const char *del[1 + 2 * LB_BOARDS] = {"DEL"};
             for (int b = 0; b < LB_BOARDS; b++) {
-                snprintf(ck[2 * b], sizeof ck[0], "leaderboard:cache:%s:week", LEADERBOARD_NAMES[b]);
-                snprintf(ck[2 * b + 1], sizeof ck[0], "leaderboard:cache:%s:week:%s", LEADERBOARD_NAMES[b], old);
+                snprintf(ck[2 * b], sizeof ck[0], "leaderboard:{lb}:cache:%s:week", LEADERBOARD_NAMES[b]);
+                snprintf(ck[2 * b + 1], sizeof ck[0], "leaderboard:{lb}:cache:%s:week:%s", LEADERBOARD_NAMES[b], old);
                 del[1 + 2 * b] = ck[2 * b];
                 del[2 + 2 * b] = ck[2 * b + 1];
             }

@@ -53,11 +53,11 @@ static void keys_of(const char *queue, char *stream, char *delayed, char *dead, 
     if (!queue)
         queue = QUEUE_DEFAULT;
     if (stream)
-        snprintf(stream, n, "queue:%s", queue);
+        snprintf(stream, n, "queue:{%s}", queue);
     if (delayed)
-        snprintf(delayed, n, "queue:%s:delayed", queue);
+        snprintf(delayed, n, "queue:{%s}:delayed", queue);
     if (dead)
-        snprintf(dead, n, "queue:%s:dead", queue);
+        snprintf(dead, n, "queue:{%s}:dead", queue);
 }
 
 static int is_error(const redisReply *rep)

@@ -2,6 +2,7 @@
  * hiredis 0.14 has no TLS, so this file owns the socket, the timeouts and the reconnect
  * backoff, and uses hiredis only to format commands and to parse replies. */
 #include "store/redis.h"
+#include "store/redis_cluster.h"
 
 #include <arpa/inet.h>
 #include <assert.h>
@@ -49,6 +50,9 @@ struct redis {
     unsigned attempt;
     int64_t retry_at_ms;
     redis_stats_t stats;
+    /* cluster mode (redis+cluster://): this redis_t only holds the settings; commands are
+     * routed by the cluster to per-master redis_t connections */
+    redis_cluster_t *cluster;
     char err[256];
     char fail_reason[200];  /* err of the failure that started the current backoff */
     char rbuf[READ_CHUNK];
@@ -802,7 +806,30 @@ redis_t *redis_create(const redis_opts_t *opts, char *err, size_t errlen)
         snprintf(err, errlen, "redis: no options");
         goto fail;
     }
-    if (parse_url(r, opts->url, err, errlen) < 0)
+    /* redis+cluster://[cred@]h1:p1,h2:p2 (rediss+cluster:// with TLS): the settings parse as
+     * a URL of the first node; the list seeds the cluster's slot map */
+    const char *url = opts->url;
+    char *single = NULL;
+    const char *seeds = NULL;
+    if (url && (!strncmp(url, "redis+cluster://", 16) || !strncmp(url, "rediss+cluster://", 17))) {
+        int tls = url[5] == 's';
+        const char *rest = url + (tls ? 17 : 16), *at = strrchr(rest, '@');
+        seeds = at ? at + 1 : rest;
+        size_t credlen = at ? (size_t)(at + 1 - rest) : 0, first = strcspn(seeds, ",/");
+        if (seeds[strcspn(seeds, "/")]) {
+            snprintf(err, errlen, "redis: a cluster URL takes no database number");
+            goto fail;
+        }
+        if (asprintf(&single, "%s%.*s%.*s", tls ? "rediss://" : "redis://", (int)credlen, rest, (int)first,
+                     seeds) < 0) {
+            snprintf(err, errlen, "redis: out of memory");
+            goto fail;
+        }
+        url = single;
+    }
+    int prc = parse_url(r, url, err, errlen);
+    free(single);
+    if (prc < 0)
         goto fail;
     r->tls_insecure = opts->tls_insecure;
     r->connect_timeout_ms = opts->connect_timeout_ms > 0 ? opts->connect_timeout_ms : DEFAULT_TIMEOUT_MS;
@@ -816,6 +843,8 @@ redis_t *redis_create(const redis_opts_t *opts, char *err, size_t errlen)
         if (!(r->ctx = ssl_ctx_new(opts, err, errlen)))
             goto fail;
     }
+    if (seeds && !(r->cluster = redis_cluster_create(r, seeds, err, errlen)))
+        goto fail;
     return r;
 fail:
     redis_destroy(r);
@@ -826,6 +855,7 @@ void redis_destroy(redis_t *r)
 {
     if (!r)
         return;
+    redis_cluster_destroy(r->cluster);
     /* close_notify is a courtesy: one non-blocking attempt on a healthy connection. */
     if (r->ssl && r->pending == 0)
         SSL_shutdown(r->ssl);
@@ -849,6 +879,8 @@ redisReply *redis_command(redis_t *r, const char *fmt, ...)
     va_start(ap, fmt);
     int len = redisvFormatCommand(&cmd, fmt, ap);
     va_end(ap);
+    if (r->cluster)
+        return redis_cluster_run(r->cluster, cmd, len);
     return run_formatted(r, cmd, len);
 }
 
@@ -856,6 +888,8 @@ redisReply *redis_command_argv(redis_t *r, int argc, const char **argv, const si
 {
     char *cmd = NULL;
     int len = argc > 0 ? redisFormatCommandArgv(&cmd, argc, argv, argvlen) : -1;
+    if (r->cluster)
+        return redis_cluster_run(r->cluster, cmd, len);
     return run_formatted(r, cmd, len);
 }
 
@@ -866,12 +900,16 @@ int redis_append(redis_t *r, const char *fmt, ...)
     va_start(ap, fmt);
     int len = redisvFormatCommand(&cmd, fmt, ap);
     va_end(ap);
+    if (r->cluster)
+        return redis_cluster_append(r->cluster, cmd, len);
     r->err[0] = '\0';
     return append_formatted(r, cmd, len);
 }
 
 redisReply *redis_get_reply(redis_t *r)
 {
+    if (r->cluster)
+        return redis_cluster_get_reply(r->cluster);
     if (r->pending == 0) {
         /* Also after a failure dropped the pipeline: keep that failure's message. */
         if (!r->err[0])
@@ -900,6 +938,8 @@ redisReply *redis_get_reply(redis_t *r)
 int redis_read_push(redis_t *r, int timeout_ms, redisReply **out)
 {
     *out = NULL;
+    if (r->cluster)
+        return redis_cluster_read_push(r->cluster, timeout_ms, out);
     if (r->fd < 0 || !r->reader) {
         set_err(r, "not connected");
         return -1;
@@ -936,11 +976,17 @@ void redis_reply_free(redisReply *rep)
 
 int redis_is_connected(const redis_t *r)
 {
+    if (r->cluster)
+        return redis_cluster_is_connected(r->cluster);
     return r->fd >= 0;
 }
 
 void redis_stats(const redis_t *r, redis_stats_t *out)
 {
+    if (r->cluster) {
+        redis_cluster_stats(r->cluster, out);
+        return;
+    }
     *out = r->stats;
     out->attempt = r->attempt;
     int64_t left = r->attempt ? r->retry_at_ms - now_ms() : 0;
@@ -949,5 +995,57 @@ void redis_stats(const redis_t *r, redis_stats_t *out)
 
 const char *redis_last_error(const redis_t *r)
 {
+    if (r->cluster)
+        return redis_cluster_last_error(r->cluster);
     return r->err;
+}
+
+/* ---- cluster transport hooks (redis_cluster.h) ------------------------------------------ */
+
+redis_t *redis_node_create(const redis_t *tmpl, const char *host, int port)
+{
+    redis_t *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->fd = -1;
+    r->host = strdup(host);
+    r->user = tmpl->user ? strdup(tmpl->user) : NULL;
+    r->password = tmpl->password ? strdup(tmpl->password) : NULL;
+    if (!r->host || (tmpl->user && !r->user) || (tmpl->password && !r->password)) {
+        redis_destroy(r);
+        return NULL;
+    }
+    r->port = port;
+    r->tls = tmpl->tls;
+    r->tls_insecure = tmpl->tls_insecure;
+    r->connect_timeout_ms = tmpl->connect_timeout_ms;
+    r->command_timeout_ms = tmpl->command_timeout_ms;
+    if (tmpl->ctx && SSL_CTX_up_ref(tmpl->ctx) == 1)
+        r->ctx = tmpl->ctx;
+    else if (tmpl->ctx) {
+        redis_destroy(r);
+        return NULL;
+    }
+    return r;
+}
+
+static char *dup_cmd(const char *cmd, size_t len)
+{
+    char *c = malloc(len ? len : 1);
+    if (c)
+        memcpy(c, cmd, len);
+    return c;
+}
+
+redisReply *redis_node_run(redis_t *node, const char *cmd, size_t len)
+{
+    char *c = dup_cmd(cmd, len);
+    return run_formatted(node, c, c ? (int)len : -2);
+}
+
+int redis_node_append(redis_t *node, const char *cmd, size_t len)
+{
+    char *c = dup_cmd(cmd, len);
+    node->err[0] = '\0';
+    return append_formatted(node, c, c ? (int)len : -2);
 }

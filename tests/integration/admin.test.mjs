@@ -382,7 +382,7 @@ test('creator chatlings, chatrooms and job retries leave their audit rows', asyn
 
   // a dead letter, as the worker's queue writes one, retried from the portal
   const jobId = randomBytes(16).toString('hex');
-  const deadId = (await execFileP('redis-cli', ['-u', TEST_REDIS_URL, 'XADD', 'queue:default:dead', '*', 'id', jobId,
+  const deadId = (await execFileP('redis-cli', ['-u', TEST_REDIS_URL, 'XADD', 'queue:{default}:dead', '*', 'id', jobId,
     'type', 'admin.test.noop', 'payload', '{}', 'attempt', '5', 'enqueued_at', String(Date.now()),
     'failed_at', String(Date.now()), 'error', 'it broke'])).stdout.trim();
   const jobs = await a.get('/api/admin/jobs');
@@ -399,12 +399,12 @@ test('creator chatlings, chatrooms and job retries leave their audit rows', asyn
   assertAudit(jRows[0], { actor: user.id, action: 'job_retry' });
   assert.equal(jRows[0].before.dead_id, deadId);
   // the retried job is back in the stream: take it out again so no worker of another test runs it
-  const entries = (await execFileP('redis-cli', ['-u', TEST_REDIS_URL, '--no-raw', 'XRANGE', 'queue:default', '-', '+'])).stdout;
+  const entries = (await execFileP('redis-cli', ['-u', TEST_REDIS_URL, '--no-raw', 'XRANGE', 'queue:{default}', '-', '+'])).stdout;
   assert.match(entries, new RegExp(jobId));
   const ids = [...entries.matchAll(/"(\d+-\d+)"/g)].map((m) => m[1]);
   for (const sid of ids) {
-    const one = (await execFileP('redis-cli', ['-u', TEST_REDIS_URL, 'XRANGE', 'queue:default', sid, sid])).stdout;
-    if (one.includes(jobId)) await execFileP('redis-cli', ['-u', TEST_REDIS_URL, 'XDEL', 'queue:default', sid]);
+    const one = (await execFileP('redis-cli', ['-u', TEST_REDIS_URL, 'XRANGE', 'queue:{default}', sid, sid])).stdout;
+    if (one.includes(jobId)) await execFileP('redis-cli', ['-u', TEST_REDIS_URL, 'XDEL', 'queue:{default}', sid]);
   }
 });
 

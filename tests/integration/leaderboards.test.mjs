@@ -27,7 +27,7 @@ async function redis(url, ...args) {
 }
 
 const BOARDS = ['global', 'collection', 'rarity', 'team'];
-const KEYS = BOARDS.flatMap((b) => [`leaderboard:${b}:alltime`, `leaderboard:${b}:weekly`]);
+const KEYS = BOARDS.flatMap((b) => [`leaderboard:{lb}:${b}:alltime`, `leaderboard:{lb}:${b}:weekly`]);
 const WEIGHT = { Common: 1, Uncommon: 2, Rare: 4, Epic: 8, Legendary: 16, Mythical: 32 };
 
 async function until(fn, timeoutMs = 20000, what = 'condition') {
@@ -128,7 +128,7 @@ test('rarity board: order, ties by id, public fields only, own rank live, top 10
     .map(([id, username, s]) => ({ id, username, score: Number(s) }))
     .sort((x, y) => y.score - x.score || (x.id < y.id ? 1 : -1));
 
-  await redis(LB_REDIS, 'DEL', 'leaderboard:cache:rarity:all');
+  await redis(LB_REDIS, 'DEL', 'leaderboard:{lb}:cache:rarity:all');
   const r = await api(srv.url, '/api/leaderboard/rarity');
   assert.equal(r.status, 200, r.text);
   const want = (await expected()).slice(0, 100);
@@ -155,9 +155,9 @@ test('rarity board: order, ties by id, public fields only, own rank live, top 10
   const cScore = await rarityOf(c.user);
   assert.deepEqual(rc.json.me, { rank: (await expected()).findIndex((e) => e.id === c.user.id) + 1, score: cScore });
   assert.deepEqual(rc.json.entries, r.json.entries, 'the top 100 is served from the cache');
-  const ttl = Number(await redis(LB_REDIS, 'TTL', 'leaderboard:cache:rarity:all'));
+  const ttl = Number(await redis(LB_REDIS, 'TTL', 'leaderboard:{lb}:cache:rarity:all'));
   assert.ok(ttl > 0 && ttl <= 60, `cache TTL ${ttl}`);
-  await redis(LB_REDIS, 'DEL', 'leaderboard:cache:rarity:all');
+  await redis(LB_REDIS, 'DEL', 'leaderboard:{lb}:cache:rarity:all');
   const fresh = await api(srv.url, '/api/leaderboard/rarity');
   assert.deepEqual(fresh.json.entries,
     (await expected()).slice(0, 100).map((e, i) => ({ rank: i + 1, username: e.username, score: e.score })));
@@ -180,16 +180,16 @@ test('rebuild from PostgreSQL equals the live boards; the worker rebuilds a flus
     return out;
   };
   const live = await snapshot();
-  assert.ok(live['leaderboard:rarity:weekly'].length > 0 && live['leaderboard:team:weekly'].length > 0);
+  assert.ok(live['leaderboard:{lb}:rarity:weekly'].length > 0 && live['leaderboard:{lb}:team:weekly'].length > 0);
   await redis(LB_REDIS, 'FLUSHDB');
   const w = await startWorker({ env: { REDIS_URL: LB_REDIS }, t, readyLog: /worker.*running/ });
-  await until(async () => (await redis(LB_REDIS, 'EXISTS', 'leaderboard:meta:built')) === '1', 20000,
+  await until(async () => (await redis(LB_REDIS, 'EXISTS', 'leaderboard:{lb}:meta:built')) === '1', 20000,
     'the worker to rebuild');
   await w.stop(); // SIGTERM: clean exit 0 (checked by stop)
   assert.deepEqual(await snapshot(), live);
-  assert.equal(await redis(LB_REDIS, 'GET', 'leaderboard:meta:week'), isoWeek(Date.now()));
-  assert.equal(await redis(LB_REDIS, 'EXISTS', 'leaderboard:meta:rebuilding'), '0');
-  assert.equal(await redis(LB_REDIS, 'TTL', 'leaderboard:global:weekly'), '-1', 'no TTL: never evicted');
+  assert.equal(await redis(LB_REDIS, 'GET', 'leaderboard:{lb}:meta:week'), isoWeek(Date.now()));
+  assert.equal(await redis(LB_REDIS, 'EXISTS', 'leaderboard:{lb}:meta:rebuilding'), '0');
+  assert.equal(await redis(LB_REDIS, 'TTL', 'leaderboard:{lb}:global:weekly'), '-1', 'no TTL: never evicted');
   // and the command gives the same boards again
   const rb = await runChatlings(['admin', 'rebuild-leaderboards'], { env: { REDIS_URL: LB_REDIS } });
   assert.equal(rb.code, 0, rb.stderr);
@@ -211,7 +211,7 @@ test('weekly boards roll over at Monday 00:00 UTC; the finished week is archived
   const s1 = await startOwnServer({ ...QUIET, REDIS_URL: ROLL_REDIS, CHATLINGS_CLOCK_OFFSET_S: before }, { t });
   const env1 = { REDIS_URL: ROLL_REDIS, CHATLINGS_CLOCK_OFFSET_S: before };
   assert.equal((await runChatlings(['admin', 'rebuild-leaderboards'], { env: env1 })).code, 0);
-  assert.equal(await redis(ROLL_REDIS, 'GET', 'leaderboard:meta:week'), oldWeek);
+  assert.equal(await redis(ROLL_REDIS, 'GET', 'leaderboard:{lb}:meta:week'), oldWeek);
 
   const { p, user, name } = await signedIn(s1, uname('roll'));
   await psql(`INSERT INTO user_achievements (user_id, achievement_id, progress, unlocked_at) VALUES
@@ -225,26 +225,26 @@ test('weekly boards roll over at Monday 00:00 UTC; the finished week is archived
   const w1 = await p.get('/api/leaderboard/achievements?period=week');
   assert.equal(w1.json.week, oldWeek);
   assert.equal(w1.json.me.score, weekPoints);
-  assert.equal(await redis(ROLL_REDIS, 'ZSCORE', 'leaderboard:global:weekly', user.id), String(weekPoints));
+  assert.equal(await redis(ROLL_REDIS, 'ZSCORE', 'leaderboard:{lb}:global:weekly', user.id), String(weekPoints));
 
   // a minute before midnight nothing rolls over
   const early = await runChatlings(['admin', 'rollover-leaderboards'], { env: env1 });
   assert.equal(early.code, 0, early.stderr);
   assert.match(early.stdout, /nothing to roll over/);
-  assert.equal(await redis(ROLL_REDIS, 'GET', 'leaderboard:meta:week'), oldWeek);
+  assert.equal(await redis(ROLL_REDIS, 'GET', 'leaderboard:{lb}:meta:week'), oldWeek);
   await s1.stop();
 
   // just after midnight the worker rolls the week over
   const w = await startWorker({ env: { REDIS_URL: ROLL_REDIS, CHATLINGS_CLOCK_OFFSET_S: after }, t,
     readyLog: /worker.*running/ });
-  await until(async () => (await redis(ROLL_REDIS, 'GET', 'leaderboard:meta:week')) === newWeek, 20000, 'rollover');
+  await until(async () => (await redis(ROLL_REDIS, 'GET', 'leaderboard:{lb}:meta:week')) === newWeek, 20000, 'rollover');
   await until(async () => (await psqlValue(`SELECT count(*) FROM leaderboard_archive
     WHERE board = 'achievements' AND week = '${oldWeek}' AND user_id = '${user.id}'`)) === '1', 20000, 'archive');
-  await until(async () => (await redis(ROLL_REDIS, 'SCARD', 'leaderboard:meta:archive_pending')) === '0', 20000,
+  await until(async () => (await redis(ROLL_REDIS, 'SCARD', 'leaderboard:{lb}:meta:archive_pending')) === '0', 20000,
     'archive to finish');
   await w.stop();
-  assert.equal(await redis(ROLL_REDIS, 'EXISTS', 'leaderboard:archive:global:' + oldWeek), '0');
-  assert.equal(await redis(ROLL_REDIS, 'ZSCORE', 'leaderboard:global:weekly', user.id), '');
+  assert.equal(await redis(ROLL_REDIS, 'EXISTS', 'leaderboard:{lb}:archive:global:' + oldWeek), '0');
+  assert.equal(await redis(ROLL_REDIS, 'ZSCORE', 'leaderboard:{lb}:global:weekly', user.id), '');
 
   const s2 = await startOwnServer({ ...QUIET, REDIS_URL: ROLL_REDIS, CHATLINGS_CLOCK_OFFSET_S: after }, { t });
   const via = (path, init = {}) => api(s2.url, path, { ...init, headers: { cookie: p.c.cookie(), origin: s2.origin,

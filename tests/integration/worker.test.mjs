@@ -63,7 +63,7 @@ async function waitFor(what, fn, timeoutMs = 15000) {
 
 /** Dead letters whose payload mentions needle. */
 async function deadLetters(needle) {
-  const out = await redisRaw('XRANGE', 'queue:default:dead', '-', '+');
+  const out = await redisRaw('XRANGE', 'queue:{default}:dead', '-', '+');
   const lines = out.split('\n');
   const found = [];
   for (let i = 0; i < lines.length; i++) {
@@ -81,7 +81,7 @@ async function deadLetters(needle) {
 
 /** The pid of the worker process holding the job whose test key is k (from XPENDING). */
 async function holderPid() {
-  const out = await redisRaw('XPENDING', 'queue:default', 'workers', '-', '+', '10');
+  const out = await redisRaw('XPENDING', 'queue:{default}', 'workers', '-', '+', '10');
   const m = /:(\d+):\d+:[0-9a-f]{8}/.exec(out);
   return m ? Number(m[1]) : null;
 }
@@ -98,10 +98,10 @@ test('the queue is Redis Streams that never expire, on a volatile-lru Redis', as
   const policy = await redisRaw('CONFIG', 'GET', 'maxmemory-policy');
   assert.match(policy, /volatile-lru/);
   await enqueue('test.fail', { key: key('ttl'), fail: 0 }, '--delay-ms', '600000');
-  assert.equal(await redisRaw('TYPE', 'queue:default'), 'stream');
-  assert.equal(await redisRaw('TTL', 'queue:default'), '-1');
-  assert.equal(await redisRaw('TTL', 'queue:default:delayed'), '-1');
-  await redisRaw('DEL', 'queue:default:delayed');
+  assert.equal(await redisRaw('TYPE', 'queue:{default}'), 'stream');
+  assert.equal(await redisRaw('TTL', 'queue:{default}'), '-1');
+  assert.equal(await redisRaw('TTL', 'queue:{default}:delayed'), '-1');
+  await redisRaw('DEL', 'queue:{default}:delayed');
 });
 
 test('a job runs once and is acknowledged', async (t) => {
@@ -150,7 +150,7 @@ test('after the last attempt the job is a dead letter, and can be retried from t
   // an unknown type and a payload that is not JSON: dead letters, and the worker carries on
   const ku = key('unknown');
   await enqueue('no.such.type', { key: ku });
-  await redisRaw('XADD', 'queue:default', '*', 'id', `bad${run}`, 'type', 'test.sleep', 'payload', `{not json ${run}`,
+  await redisRaw('XADD', 'queue:{default}', '*', 'id', `bad${run}`, 'type', 'test.sleep', 'payload', `{not json ${run}`,
     'attempt', '1', 'enqueued_at', String(Date.now()));
   await waitFor('unknown type dead', async () => (await deadLetters(ku)).length === 1);
   await waitFor('bad payload dead', async () => (await deadLetters(`{not json ${run}`)).length === 1);

@@ -343,7 +343,7 @@ test('malformed JSON from YouTube: the job goes to the dead letters, the worker 
   fake.failNext('playlistItems', 'malformed', { account: x.acct });
   await sync(x.user.id);
   await waitFor('the dead letter', async () =>
-    (await redisRaw('XRANGE', 'queue:default:dead', '-', '+')).includes(x.user.id));
+    (await redisRaw('XRANGE', 'queue:{default}:dead', '-', '+')).includes(x.user.id));
   assert.equal(w.exitInfo, null, 'the worker is still running');
   w.assertNoSanitizerReport();
   // the next sync works
@@ -434,7 +434,7 @@ test('kill -9 of the worker in the middle of a sync: another finishes it, nothin
   await sync(x.user.id);
   await second;
   assert.equal(await likesOf(x.user.id), 2, 'page 1 rewarded before the kill');
-  const out = await redisRaw('XPENDING', 'queue:default', 'workers', '-', '+', '10');
+  const out = await redisRaw('XPENDING', 'queue:{default}', 'workers', '-', '+', '10');
   const pid = Number(/:(\d+):\d+:[0-9a-f]{8}/.exec(out)?.[1]);
   const victim = pid === a.proc.pid ? a : pid === w.proc.pid ? w : null;
   assert.ok(victim, `the job is held by one of our workers (${out})`);

@@ -95,7 +95,7 @@ static int teardown(void **state)
     fixture_t *f = *state;
     if (!f)
         return 0;
-    redisReply *rep = redis_command(f->r, "DEL queue:%s queue:%s:delayed queue:%s:dead", f->queue, f->queue, f->queue);
+    redisReply *rep = redis_command(f->r, "DEL queue:{%s} queue:{%s}:delayed queue:{%s}:dead", f->queue, f->queue, f->queue);
     redis_reply_free(rep);
     redis_destroy(f->r);
     free(f);
@@ -231,7 +231,7 @@ static void test_dead_and_retry_dead(void **state)
     assert_int_equal(st.ready, 0);
     assert_int_equal(st.pending, 0);
     assert_int_equal(st.dead, 1);
-    redisReply *rep = redis_command(f->r, "XRANGE queue:%s:dead - +", f->queue);
+    redisReply *rep = redis_command(f->r, "XRANGE queue:{%s}:dead - +", f->queue);
     assert_non_null(rep);
     assert_int_equal(rep->elements, 1);
     char dead_id[48];
@@ -323,7 +323,7 @@ static void test_group_recreated(void **state)
 {
     NEED_REDIS(f);
     /* Redis lost everything (restart without persistence): the next read recreates the group */
-    redisReply *rep = redis_command(f->r, "DEL queue:%s", f->queue);
+    redisReply *rep = redis_command(f->r, "DEL queue:{%s}", f->queue);
     redis_reply_free(rep);
     queue_opts_t o = opts(f, "c1", 60000);
     queue_job_t j;
@@ -342,7 +342,7 @@ static void test_streams_have_no_ttl(void **state)
     assert_int_equal(queue_enqueue_at(f->r, f->queue, "y", "{}", now_ms() + 60000, NULL), 0);
     const char *suffix[] = {"", ":delayed"};
     for (int i = 0; i < 2; i++) {
-        redisReply *rep = redis_command(f->r, "TTL queue:%s%s", f->queue, suffix[i]);
+        redisReply *rep = redis_command(f->r, "TTL queue:{%s}%s", f->queue, suffix[i]);
         assert_non_null(rep);
         assert_int_equal(rep->integer, -1);
         redis_reply_free(rep);
