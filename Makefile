@@ -2,7 +2,7 @@
 #   make run    install what is missing, build, start PostgreSQL + Redis under var/, migrate, seed, serve
 #   make test   the whole suite (unit + black-box) under ASan + UBSan, on its own private stack
 #   make bench  the performance table
-.PHONY: all build asan run stop test bench fuzz clean deps dist
+.PHONY: all build asan run stop test bench soak fuzz clean deps dist
 
 all: build
 
@@ -28,6 +28,10 @@ test:
 
 bench:
 	bench/run.sh
+
+# SOAK_MINUTES (30) of mixed traffic: zero 5xx, RSS per minute, p99 per 5-minute window
+soak:
+	scripts/soak.sh
 
 fuzz:
 	scripts/fuzz.sh $(FUZZ_SECONDS)

@@ -151,27 +151,32 @@ static int upsert_reference(PGconn *conn)
 /* 1 when the table holds exactly this catalogue, 0 when it is empty, 2 when it holds another
  * catalogue, -1 on error. Comparing size and both end ids suffices: ids derive from
  * (seed, index), so another seed changes the first id and another size the last. */
+#define STR2(x) #x
+#define STR(x) STR2(x)
+#define CATALOGUE_MAX_SIZE_SQL STR(CATALOGUE_MAX_SIZE)
+
 static int catalogue_state(PGconn *conn, const catalogue_t *cat, long *have)
 {
-    /* Only the generated rows (seq 1..n) count: creatures an admin added later carry other
-     * seq values and do not make this a different catalogue. */
+    /* Generated rows have seq 1..CATALOGUE_MAX_SIZE; creatures an admin added later carry seq
+     * values above that and do not make this a different catalogue. */
     int n = catalogue_size(cat), state;
     char nbuf[16];
     snprintf(nbuf, sizeof nbuf, "%d", n);
     const char *p[1] = {nbuf};
     PGresult *r = exec_params(conn,
                               "SELECT count(*) FILTER (WHERE seq BETWEEN 1 AND $1::int), "
+                              "count(*) FILTER (WHERE seq > $1::int AND seq <= " CATALOGUE_MAX_SIZE_SQL "), "
                               "(SELECT id::text FROM creatures WHERE seq = 1), "
                               "(SELECT id::text FROM creatures WHERE seq = $1::int), count(*) FROM creatures",
                               1, p);
     if (r == NULL)
         return -1;
-    long in_range = atol(PQgetvalue(r, 0, 0));
-    *have = atol(PQgetvalue(r, 0, 3));
+    long in_range = atol(PQgetvalue(r, 0, 0)), generated_beyond = atol(PQgetvalue(r, 0, 1));
+    *have = atol(PQgetvalue(r, 0, 4));
     if (*have == 0)
         state = 0;
-    else if (in_range == n && strcmp(PQgetvalue(r, 0, 1), catalogue_get(cat, 0)->id) == 0 &&
-             strcmp(PQgetvalue(r, 0, 2), catalogue_get(cat, n - 1)->id) == 0)
+    else if (in_range == n && generated_beyond == 0 && strcmp(PQgetvalue(r, 0, 2), catalogue_get(cat, 0)->id) == 0 &&
+             strcmp(PQgetvalue(r, 0, 3), catalogue_get(cat, n - 1)->id) == 0)
         state = 1;
     else
         state = 2;
