@@ -150,28 +150,7 @@ int admin_gate(http_ctx_t *ctx)
 
 int admin_session_token(const char *cookie, size_t len, char *token_out)
 {
-    static const char name[] = ADMIN_SESSION_COOKIE "=";
-    const size_t nlen = sizeof name - 1;
-    size_t i = 0;
-    while (i < len) {
-        while (i < len && (cookie[i] == ' ' || cookie[i] == ';'))
-            i++;
-        size_t start = i;
-        while (i < len && cookie[i] != ';')
-            i++;
-        size_t pair_len = i - start;
-        if (pair_len > nlen && !memcmp(cookie + start, name, nlen)) {
-            size_t vlen = pair_len - nlen;
-            while (vlen && cookie[start + nlen + vlen - 1] == ' ')
-                vlen--;
-            if (vlen != SESSION_TOKEN_LEN)
-                return -1;
-            memcpy(token_out, cookie + start + nlen, vlen);
-            token_out[vlen] = '\0';
-            return 0;
-        }
-    }
-    return -1;
+    return session_token_from_named_cookie(cookie, len, ADMIN_SESSION_COOKIE, token_out);
 }
 
 void admin_set_session_cookie(http_ctx_t *ctx, const char *token)

@@ -157,10 +157,9 @@ int session_destroy_user(redis_t *r, const char *user_id)
     return rc;
 }
 
-int session_token_from_cookie(const char *cookie, size_t len, char *token_out)
+int session_token_from_named_cookie(const char *cookie, size_t len, const char *cookie_name, char *token_out)
 {
-    static const char name[] = SESSION_COOKIE "=";
-    const size_t nlen = sizeof name - 1;
+    const size_t nlen = strlen(cookie_name);
     size_t i = 0;
     while (i < len) {
         while (i < len && (cookie[i] == ' ' || cookie[i] == ';'))
@@ -169,16 +168,21 @@ int session_token_from_cookie(const char *cookie, size_t len, char *token_out)
         while (i < len && cookie[i] != ';')
             i++;
         size_t pair_len = i - start;
-        if (pair_len > nlen && !memcmp(cookie + start, name, nlen)) {
-            size_t vlen = pair_len - nlen;
-            while (vlen && cookie[start + nlen + vlen - 1] == ' ')
+        if (pair_len > nlen + 1 && !memcmp(cookie + start, cookie_name, nlen) && cookie[start + nlen] == '=') {
+            size_t vstart = start + nlen + 1, vlen = pair_len - nlen - 1;
+            while (vlen && cookie[vstart + vlen - 1] == ' ')
                 vlen--;
             if (vlen != SESSION_TOKEN_LEN)
                 return -1;
-            memcpy(token_out, cookie + start + nlen, vlen);
+            memcpy(token_out, cookie + vstart, vlen);
             token_out[vlen] = '\0';
             return 0;
         }
     }
     return -1;
+}
+
+int session_token_from_cookie(const char *cookie, size_t len, char *token_out)
+{
+    return session_token_from_named_cookie(cookie, len, SESSION_COOKIE, token_out);
 }

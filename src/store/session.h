@@ -43,5 +43,7 @@ int session_destroy_user(redis_t *r, const char *user_id);
 
 /* Extracts the session token from a Cookie header value; 0 found, -1 absent. */
 int session_token_from_cookie(const char *cookie, size_t len, char *token_out);
+/* The same for another cookie name (the admin portal's). */
+int session_token_from_named_cookie(const char *cookie, size_t len, const char *cookie_name, char *token_out);
 
 #endif
