@@ -24,6 +24,10 @@ export const TEST_REDIS_CA_FILE =
 export function stackEnv() {
   return {
     CHATLINGS_ENV: 'development',
+    // Rate-limit counters are per client IP and shared through Redis by every server of the
+    // run, and every test comes from 127.0.0.1: servers get high limits unless a test about
+    // limits sets its own.
+    CHATLINGS_RATE_LIMITS: 'signin=100000/60,write=100000/60,read=100000/60,chat=100000/60',
     DATABASE_URL: TEST_DATABASE_URL,
     REDIS_URL: TEST_REDIS_URL,
     CHATLINGS_MIGRATIONS_DIR: path.join(ROOT, 'db/migrations'),
