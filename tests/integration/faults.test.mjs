@@ -14,6 +14,7 @@ import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   api, psql, psqlValue, runChatlings, pgStop, pgStart, redisStart, startWorker, STACK_DIR, TEST_DATABASE_URL, TEST_REDIS_URL,
+  waitForTableLock,
 } from './harness.mjs';
 import { startOwnServer, player, uname } from './players.mjs';
 
@@ -204,7 +205,7 @@ test('a full pool (DB_POOL_MAX=2, slow requests) answers 503 quickly under load,
   await sleep(800);
   const locker = spawn('psql', ['-X', '-q', '-d', TEST_DATABASE_URL, '-c',
     'BEGIN; LOCK TABLE creatures IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(4); COMMIT;']);
-  await sleep(300);
+  await waitForTableLock('creatures');
   const t0 = Date.now();
   const results = await Promise.all(Array.from({ length: 8 }, async () => {
     const r = await api(srv.url, '/api/creatures?limit=3', { timeoutMs: 8000 });

@@ -421,3 +421,16 @@ export async function psqlValue(sql, opts) {
   const rows = await psql(sql, opts);
   return rows.length ? rows[0][0] : null;
 }
+
+/** Waits until some session holds an ACCESS EXCLUSIVE lock on table (a psql started to block
+ * the server's queries), so a test never races the lock it set up. */
+export async function waitForTableLock(table, { timeoutMs = 10000 } = {}) {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    const n = await psqlValue(`SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+      WHERE c.relname = '${table}' AND l.mode = 'AccessExclusiveLock' AND l.granted`);
+    if (n !== '0') return;
+    await sleep(25);
+  }
+  throw new Error(`no lock on ${table} within ${timeoutMs} ms`);
+}

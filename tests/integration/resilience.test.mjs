@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import {
   startServer, api, psql, runChatlings, pgStop, pgStart, redisStop, redisStart,
   TEST_DATABASE_URL, TEST_REDIS_URL, TEST_REDIS_TLS_URL, TEST_REDIS_CA_FILE,
+  waitForTableLock,
 } from './harness.mjs';
 
 const execFileP = promisify(execFile);
@@ -143,7 +144,7 @@ test('a full pool gives 503s, never a hang, and recovers', async () => {
   const locker = spawn('psql', ['-X', '-q', '-d', TEST_DATABASE_URL, '-c',
     'BEGIN; LOCK TABLE creatures IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(4); COMMIT;']);
   try {
-    await sleep(300);
+    await waitForTableLock('creatures');
     const t0 = Date.now();
     const timed = async () => {
       const r = await api(s.url, '/api/creatures?limit=3');
@@ -170,7 +171,7 @@ test('SIGTERM lets an in-flight request finish, then exits 0', async () => {
   await redisCli('DEL', `creature:${ids[4]}:metadata`);
   const locker = spawn('psql', ['-X', '-q', '-d', TEST_DATABASE_URL, '-c',
     'BEGIN; LOCK TABLE creatures IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(1.5); COMMIT;']);
-  await sleep(300);
+  await waitForTableLock('creatures');
   const inflight = api(s.url, `/api/creature/${ids[4]}/details`);
   await sleep(300);
   s.proc.kill('SIGTERM');
