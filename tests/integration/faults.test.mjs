@@ -21,8 +21,10 @@ import { startOwnServer, player, uname } from './players.mjs';
 const execFileP = promisify(execFile);
 const PG_SECONDS = Number(process.env.CHATLINGS_FAULT_PG_SECONDS || 8);
 const servers = [];
+const loads = []; // every load started, stopped in after() even when a test failed half-way
 const dbg = (...a) => { if (process.env.FAULTS_DEBUG) console.error('[faults]', ...a); };
 after(async () => {
+  await Promise.all(loads.map((l) => l.stop()));
   for (const s of servers) await s.stop({ expectClean: false }).catch(() => {});
 });
 
@@ -82,10 +84,12 @@ function startLoad(srv, { players = 4, timeoutMs = 8000 } = {}) {
     }
   };
   const loops = Array.from({ length: players }, loop);
-  return {
+  const handle = {
     statuses, claims, users,
     async stop() { running = false; await Promise.all(loops); return { statuses, claims, users }; },
   };
+  loads.push(handle);
+  return handle;
 }
 
 /** Nothing lost, nothing half-written: checked in PostgreSQL for every player of the load. */
