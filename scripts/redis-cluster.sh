@@ -23,13 +23,15 @@ start)
         redis-server --port "$port" --bind 127.0.0.1 --dir "$nd" --daemonize yes \
             --pidfile "$nd/redis.pid" --logfile "$nd/redis.log" \
             --cluster-enabled yes --cluster-config-file nodes.conf --cluster-node-timeout 2000 \
+            --cluster-port $((port + 1000)) \
+            `# bus ports next to the client ports, below the ephemeral range (not port+10000)` \
             --appendonly no --save '' --maxmemory 256mb --maxmemory-policy volatile-lru
         nodes="$nodes 127.0.0.1:$port"
     done
     for i in 0 1 2 3 4 5; do
         n=0
         until redis-cli -p $((base + i)) ping >/dev/null 2>&1; do
-            n=$((n + 1)); [ $n -lt 100 ] || { echo "node $((base + i)) did not start" >&2; exit 1; }; sleep 0.05
+            n=$((n + 1)); [ $n -lt 300 ] || { echo "node $((base + i)) did not start:" >&2; tail -5 "$dir/node$i/redis.log" >&2; exit 1; }; sleep 0.05
         done
     done
     # shellcheck disable=SC2086
