@@ -27,7 +27,7 @@ before(async () => {
       CHATLINGS_OIDC_CLIENT_ID: provider.clientId,
       CHATLINGS_OIDC_CLIENT_SECRET: provider.clientSecret,
       CHATLINGS_PUBLIC_URL: publicUrl,
-      CHATLINGS_RATE_LIMITS: 'signin=10000/60',
+      CHATLINGS_RATE_LIMITS: 'signin=100000/60,write=100000/60,read=100000/60,chat=100000/60',
     },
   });
 });
@@ -323,7 +323,7 @@ test('a discovery document naming another issuer makes sign-in unavailable', asy
       CHATLINGS_OIDC_ISSUER: wrong,
       CHATLINGS_OIDC_CLIENT_ID: provider.clientId,
       CHATLINGS_OIDC_CLIENT_SECRET: provider.clientSecret,
-      CHATLINGS_RATE_LIMITS: 'signin=10000/60',
+      CHATLINGS_RATE_LIMITS: 'signin=100000/60,write=100000/60,read=100000/60,chat=100000/60',
     },
   });
   try {
@@ -351,7 +351,7 @@ test('a provider that only takes client_secret_post gets the secret in the form'
         CHATLINGS_OIDC_CLIENT_ID: p.clientId,
         CHATLINGS_OIDC_CLIENT_SECRET: p.clientSecret,
         CHATLINGS_PUBLIC_URL: publicUrl,
-        CHATLINGS_RATE_LIMITS: 'signin=10000/60',
+        CHATLINGS_RATE_LIMITS: 'signin=100000/60,write=100000/60,read=100000/60,chat=100000/60',
       },
     });
     const cookie = await loginThroughProvider(other.url, `post-${run}`);
