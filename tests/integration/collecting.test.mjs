@@ -451,8 +451,10 @@ async function checkOutcome(o, mineId, wild, userId) {
   assert.equal(o.result, wins >= 2 ? 'won' : 'lost');
   assert.equal(o.player_creature.id, mineId);
   assert.equal(o.wild_creature.id, wild.id);
+  // the same wild creature can come up twice in a day: check the latest meeting with it
   const row = await psql(`SELECT status, traits::text, player_creature_id FROM encounters
-    WHERE user_id = '${userId}' AND wild_creature_id = '${wild.id}' AND status IN ('won', 'lost')`);
+    WHERE user_id = '${userId}' AND wild_creature_id = '${wild.id}' AND status IN ('won', 'lost')
+    ORDER BY resolved_at DESC NULLS LAST, id DESC LIMIT 1`);
   assert.equal(row.length, 1);
   assert.equal(row[0][0], o.result);
   if (o.won) {
