@@ -442,17 +442,10 @@ void api_admin_chatroom_patch(http_ctx_t *ctx)
     db_conn_t *db = admin_begin(ctx);
     if (!db)
         return;
-    const char *p1[] = {id};
-    PGresult *r = db_exec(db, &STMT_ROOM_LOCK, p1);
-    if (api_check(ctx, r))
+    char *before = admin_lock_before(ctx, db, &STMT_ROOM_LOCK, id, "no such chatroom");
+    if (!before)
         goto rollback;
-    if (PQntuples(r) != 1) {
-        PQclear(r);
-        http_res_error(ctx->res, 404, "not_found", "no such chatroom");
-        goto rollback;
-    }
-    char *before = strdup(PQgetvalue(r, 0, 0));
-    PQclear(r);
+    PGresult *r;
     const char *p2[] = {id,
                         active_s,
                         has_title == 1 ? title : NULL,

@@ -245,17 +245,10 @@ void api_admin_creature_patch(http_ctx_t *ctx)
     db_conn_t *db = admin_begin(ctx);
     if (!db)
         return;
-    const char *p1[] = {id};
-    PGresult *r = db_exec(db, &STMT_LOCK, p1);
-    if (api_check(ctx, r))
+    char *before = admin_lock_before(ctx, db, &STMT_LOCK, id, "no such creature");
+    if (!before)
         goto rollback;
-    if (PQntuples(r) != 1) {
-        PQclear(r);
-        http_res_error(ctx->res, 404, "not_found", "no such creature");
-        goto rollback;
-    }
-    char *before = strdup(PQgetvalue(r, 0, 0));
-    PQclear(r);
+    PGresult *r;
     const char *p2[] = {id, has_name == 1 ? name : NULL, has_short == 1 ? short_name : NULL,
                         has_rarity == 1 ? rarity : NULL, active_s};
     r = db_exec(db, &STMT_UPDATE, p2);
@@ -438,18 +431,11 @@ static void delete_or_restore(http_ctx_t *ctx, int restore)
     db_conn_t *db = admin_begin(ctx);
     if (!db)
         return;
+    char *before = admin_lock_before(ctx, db, &STMT_LOCK, id, "no such creature");
+    if (!before)
+        goto rollback;
     const char *p1[] = {id};
-    PGresult *r = db_exec(db, &STMT_LOCK, p1);
-    if (api_check(ctx, r))
-        goto rollback;
-    if (PQntuples(r) != 1) {
-        PQclear(r);
-        http_res_error(ctx->res, 404, "not_found", "no such creature");
-        goto rollback;
-    }
-    char *before = strdup(PQgetvalue(r, 0, 0));
-    PQclear(r);
-    r = db_exec(db, restore ? &STMT_RESTORE : &STMT_SOFT_DELETE, p1);
+    PGresult *r = db_exec(db, restore ? &STMT_RESTORE : &STMT_SOFT_DELETE, p1);
     if (api_check(ctx, r)) {
         free(before);
         goto rollback;
@@ -648,17 +634,11 @@ void api_admin_body_type_patch(http_ctx_t *ctx)
     db_conn_t *db = admin_begin(ctx);
     if (!db)
         return;
+    char *before = admin_lock_before(ctx, db, &STMT_BT_LOCK, bt, "no such body type");
+    if (!before)
+        goto rollback;
     const char *p1[] = {bt};
-    PGresult *r = db_exec(db, &STMT_BT_LOCK, p1);
-    if (api_check(ctx, r))
-        goto rollback;
-    if (PQntuples(r) != 1) {
-        PQclear(r);
-        http_res_error(ctx->res, 404, "not_found", "no such body type");
-        goto rollback;
-    }
-    char *before = strdup(PQgetvalue(r, 0, 0));
-    PQclear(r);
+    PGresult *r;
     const char *p2[] = {bt, has_name == 1 ? name : NULL, has_desc == 1 ? desc : NULL};
     r = db_exec(db, &STMT_BT_UPDATE, p2);
     if (admin_unique_violation(r)) {

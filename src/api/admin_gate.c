@@ -278,3 +278,20 @@ void admin_creature_cache_del(http_ctx_t *ctx, const char *creature_id)
         log_warn("admin_cache", "request %s: %s not dropped (Redis unavailable); it expires within %d s",
                  ctx->req->request_id, key, CACHE_TTL_CREATURE);
 }
+
+char *admin_lock_before(http_ctx_t *ctx, db_conn_t *db, const db_stmt_t *stmt, const char *id,
+                        const char *missing_message)
+{
+    const char *params[] = {id};
+    PGresult *r = db_exec(db, stmt, params);
+    if (api_check(ctx, r))
+        return NULL;
+    if (PQntuples(r) != 1) {
+        PQclear(r);
+        http_res_error(ctx->res, 404, "not_found", missing_message);
+        return NULL;
+    }
+    char *before = strdup(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return before;
+}
