@@ -27,7 +27,7 @@ test:
 	scripts/test.sh
 
 bench:
-	bench/run.sh
+	@bench/run.sh
 
 # SOAK_MINUTES (30) of mixed traffic: zero 5xx, RSS per minute, p99 per 5-minute window
 soak:

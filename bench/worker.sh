@@ -4,47 +4,37 @@
 #   1. queue throughput: N trivial jobs (noop) drained by one worker with one thread
 #   2. one YouTube sync round: P connected players (chatlings worker youtube-bench-setup) against
 #      the project's fake Google/YouTube server, one worker with its default 4 threads
-# Prints markdown table rows on stdout, progress on stderr. Stops what it started.
+# Leaves BENCH lines in $OUT/worker_queue.txt and $OUT/worker_youtube.txt for bench/table.sh,
+# progress on stderr. Stops what it started.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BIN=${BIN:-$ROOT/build/release/chatlings}
+OUT=${OUT:-$ROOT/bench/out}
 JOBS=${BENCH_QUEUE_JOBS:-50000}
 PLAYERS=${BENCH_YOUTUBE_PLAYERS:-10000}
 FAKE_PORT=${BENCH_FAKE_GOOGLE_PORT:-18190}
 LOG=$ROOT/var/bench/worker.log
 say() { printf 'bench: %s\n' "$*" >&2; }
-mkdir -p "$(dirname "$LOG")"
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
+mkdir -p "$(dirname "$LOG")" "$OUT"
 : >"$LOG"
 
 FAKE_PID=
-stop_fake() {
-  if [ -n "$FAKE_PID" ] && kill -0 "$FAKE_PID" 2>/dev/null; then
-    kill -TERM "$FAKE_PID" 2>/dev/null || true
-    wait "$FAKE_PID" 2>/dev/null || true
-  fi
-  FAKE_PID=
-}
-trap stop_fake EXIT
+trap 'stop_pid "$FAKE_PID"' EXIT
 
-# field NAME JSON: a number from a one-line JSON object
-field() { sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p" <<<"$2"; }
+# jfield NAME JSON: a number from a one-line JSON object
+jfield() { sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p" <<<"$2"; }
 rate() { awk -v n="$1" -v ms="$2" 'BEGIN { printf "%d", (ms > 0 ? n * 1000 / ms : 0) }'; }
-secs() { awk -v ms="$1" 'BEGIN { printf "%.1f s", ms / 1000 }'; }
-num() { printf "%'d" "$1" 2>/dev/null || printf "%d" "$1"; }
-
-echo
-echo "| worker | jobs | time | jobs/s | target |"
-echo "|---|---|---|---|---|"
 
 # ---- 1. queue throughput ----------------------------------------------------------------
 say "worker: $JOBS trivial jobs, one worker, one thread"
 "$BIN" worker enqueue noop --count "$JOBS" >/dev/null
 out=$(CHATLINGS_WORKER_THREADS=1 "$BIN" worker --drain --no-schedule 2>>"$LOG" | tail -n 1)
-done_n=$(field done "$out"); ms=$(field ms "$out")
-jps=$(rate "$done_n" "$ms")
-verdict=MISS; [ "$jps" -ge 5000 ] && [ "$done_n" -eq "$JOBS" ] && verdict=PASS
-echo "| queue: trivial jobs (noop) drained by 1 worker × 1 thread (XREADGROUP + run + XACK/XDEL; enqueue not timed) | $(num "$done_n") | $(secs "$ms") | $(num "$jps") | ≥ 5,000 jobs/s — $verdict |"
+done_n=$(jfield "done" "$out"); ms=$(jfield ms "$out")
+: >"$OUT/worker_queue.txt"
+bench_line worker_queue "jobs=$JOBS done=${done_n:-0} ms=${ms:-0} rps=$(rate "${done_n:-0}" "${ms:-0}")"
 
 # ---- 2. a YouTube sync round ------------------------------------------------------------
 say "worker: YouTube sync round of $PLAYERS players against the fake API (port $FAKE_PORT)"
@@ -64,10 +54,10 @@ export CHATLINGS_YOUTUBE_DAILY_QUOTA=100000000
 redis-cli -u "$REDIS_URL" DEL yt:quota:blocked >/dev/null 2>&1 || true
 "$BIN" worker enqueue youtube_sweep >/dev/null
 out=$("$BIN" worker --drain --no-schedule 2>>"$LOG" | tail -n 1)
-done_n=$(field done "$out"); ms=$(field ms "$out"); dead=$(field dead "$out")
+done_n=$(jfield "done" "$out"); ms=$(jfield ms "$out"); dead=$(jfield dead "$out")
 rewarded=$(psql -X -At -d "$DATABASE_URL" -c \
   "SELECT count(*) FROM youtube_likes l JOIN users u ON u.id = l.user_id WHERE u.username LIKE 'ytbench\\_%'")
-stop_fake
-verdict=MISS; [ "$ms" -lt 900000 ] && [ "$dead" -eq 0 ] && [ "$rewarded" -ge "$PLAYERS" ] && verdict=PASS
-echo "| YouTube sync round: $(num "$PLAYERS") players × 1 new like (refresh + playlistItems + videos + grant), 1 worker × 4 threads, fake API | $(num "$done_n") | $(secs "$ms") | $(num "$(rate "$done_n" "$ms")") | < 15 min — $verdict |"
+stop_pid "$FAKE_PID"
+: >"$OUT/worker_youtube.txt"
+bench_line worker_youtube "players=$PLAYERS done=${done_n:-0} ms=${ms:-0} dead=${dead:-0} rewarded=${rewarded:-0} rps=$(rate "${done_n:-0}" "${ms:-0}")"
 say "worker log in var/bench/worker.log"

@@ -6,7 +6,7 @@
 // loop's queue), lets --members of them join the room, then a separate talker says --messages
 // lines, one at a time, and every member's receipt time is taken against the moment the line
 // was sent (performance.timeOrigin + now(): one clock for every thread). Prints one JSON line:
-// connections opened and failed, connect time, deliveries and their p50/p99/max latency, the
+// connections opened and failed, connect time, deliveries and their p50/p99/p99.9/max latency, the
 // first arrival and the spread of each line, and the server's RSS (from /proc/PID/status) idle
 // and with every socket open. Loopback only; the whole run is bounded by --timeout-s.
 import { createRequire } from 'node:module';
@@ -89,11 +89,20 @@ if (!isMainThread) {
     console.error(`ws_bench: gave up after ${TIMEOUT_S} s`);
     process.exit(1);
   }, TIMEOUT_S * 1000);
+  // a server that dies mid-run fails the bench at once rather than at the deadline
+  const watchdog = PID && setInterval(() => {
+    let state = null;
+    try { state = /State:\s+(\S)/.exec(readFileSync(`/proc/${PID}/status`, 'utf8'))?.[1]; } catch { /* gone */ }
+    if (!state || state === 'Z') {
+      console.error(`ws_bench: the server (pid ${PID}) is gone`);
+      process.exit(1);
+    }
+  }, 500);
   const rssMb = () => {
     if (!PID) return null;
     try {
       const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${PID}/status`, 'utf8'));
-      return m ? Math.round(Number(m[1]) / 1024) : null;
+      return m ? Math.round(Number(m[1]) / 102.4) / 10 : null;
     } catch { return null; }
   };
   async function login(i) {
@@ -185,7 +194,7 @@ if (!isMainThread) {
   console.log(JSON.stringify({
     conns: CONNS, connected, failed, connect_s: round(connectS), members: MEMBERS, joined, threads: THREADS,
     messages: MESSAGES, acked, deliveries: latencies.length, expected: joined * MESSAGES,
-    p50_ms: round(pct(50)), p99_ms: round(pct(99)), max_ms: round(latencies.at(-1)),
+    p50_ms: round(pct(50)), p99_ms: round(pct(99)), p999_ms: round(pct(99.9)), max_ms: round(latencies.at(-1)),
     // first arrival: the server's path (store, publish, start of the fan-out); spread: last - first
     ack_p50_ms: round(median([...ackMs])), // the talker's "sent": the line is stored and published
     first_p50_ms: round(median([...firstLast.values()].map((v) => v[0]))),
@@ -195,5 +204,6 @@ if (!isMainThread) {
   talker.terminate();
   for (const w of workers) w.postMessage('close');
   clearTimeout(deadline);
+  if (watchdog) clearInterval(watchdog);
   setTimeout(() => process.exit(0), 500);
 }

@@ -16,9 +16,9 @@ say() { printf 'soak: %s\n' "$*" >&2; }
 cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build/release -j2 --target chatlings >/dev/null
 mkdir -p "$SDIR"
-serve_pid=
+serve_pid='' worker_pid=''
 cleanup() {
-  [ -n "$serve_pid" ] && kill -TERM "$serve_pid" 2>/dev/null && wait "$serve_pid" 2>/dev/null || true
+  for p in $worker_pid $serve_pid; do kill -TERM "$p" 2>/dev/null && wait "$p" 2>/dev/null || true; done
   scripts/stack.sh stop "$SDIR" "${PORTS[@]}" >/dev/null 2>&1 || true
 }
 cleanup
@@ -33,7 +33,10 @@ export CHATLINGS_RATE_LIMITS='signin=100000000/60,write=100000000/60,read=100000
 "$BIN" seed >/dev/null
 "$BIN" serve </dev/null >"$SDIR/serve.log" 2>&1 &
 serve_pid=$!
+# the worker too, as in production: box-ready sweeps, leaderboard upkeep, push delivery
+"$BIN" worker </dev/null >"$SDIR/worker.log" 2>&1 &
+worker_pid=$!
 for _ in $(seq 1 100); do curl -fsS -m 1 -o /dev/null "http://$LISTEN/healthz" 2>/dev/null && break; sleep 0.1; done
-say "$MINUTES min of mixed traffic on http://$LISTEN (serve pid $serve_pid, log var/soak/serve.log)"
+say "$MINUTES min of mixed traffic on http://$LISTEN (serve pid $serve_pid, worker pid $worker_pid, logs var/soak/)"
 SOAK_URL=http://$LISTEN SOAK_MINUTES=$MINUTES SOAK_WINDOW_MINUTES=$WINDOW SOAK_PID=$serve_pid \
   node "$ROOT/scripts/soak_load.mjs" | tee "$SDIR/report.md"

@@ -13,13 +13,15 @@ const CONNS = Number(process.env.SOAK_CONNS || 8);
 const origin = URL0;
 const t0 = Date.now();
 const end = t0 + MIN * 60000;
+const LAST_WINDOW = Math.max(0, Math.ceil((MIN * 60000) / WIN) - 1);
 const windows = []; // { lat: [], n, e5 }
 const statuses = new Map();
 const rss = [];
 const rssKb = () => Number((/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${PID}/status`, 'utf8')) || [])[1] || 0);
 
 async function req(method, path, body, cookie, csrf) {
-  const w = Math.floor((Date.now() - t0) / WIN);
+  // a request that starts just before the end belongs to the last window, not to a new one
+  const w = Math.min(Math.floor((Date.now() - t0) / WIN), LAST_WINDOW);
   windows[w] ??= { lat: [], n: 0, e5: 0 };
   const s = Date.now();
   let status = 'none';

@@ -50,6 +50,11 @@ db_conn_t *admin_begin(http_ctx_t *ctx);
  * JSON before-image. The malloc'd image, or NULL after setting 404 (missing_message) or 5xx. */
 char *admin_lock_before(http_ctx_t *ctx, db_conn_t *db, const db_stmt_t *stmt, const char *id,
                         const char *missing_message);
+/* One audited deletion in a transaction of its own: stmt (DELETE ... RETURNING the row's JSON
+ * before-image) with id, 404 (missing_message) when nothing matched, the audit row of action on
+ * target, COMMIT. 0 when done (the caller writes its answer), -1 with the response set. */
+int admin_delete_audited(http_ctx_t *ctx, const db_stmt_t *stmt, const char *id, const char *missing_message,
+                         const char *action, const char *target);
 void admin_rollback(db_conn_t *db);
 /* COMMIT; 0, or -1 with a 503 set. */
 int admin_commit(http_ctx_t *ctx, db_conn_t *db);

@@ -7,46 +7,19 @@
  * cookie of its own, through api/oauth_flow.c exactly as the players' sign-in does; the
  * callback consumes the flow once. In development, POST /api/dev/login signs any existing player in (so that
  * tests can show a player is refused by every admin route). */
-#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "api/admin.h"
 #include "api/api.h"
-#include "api/oauth_flow.h"
+#include "api/oidc_signin.h"
 #include "core/log.h"
 #include "integrations/oidc.h"
 #include "store/audit.h"
 #include "store/session.h"
 
-static const oauth_flow_kind_t FLOW = {"oidc:admin:", ADMIN_OIDC_COOKIE, 600};
-
-static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
-static oidc_t *g_oidc; /* the admin origin's client: one per process, lives until exit */
-
-static oidc_t *get_oidc(const config_t *cfg)
-{
-    pthread_mutex_lock(&g_mu);
-    if (!g_oidc && cfg->oidc_client_id[0]) {
-        char redirect[600], err[256];
-        size_t n = strlen(cfg->admin_url);
-        while (n > 0 && cfg->admin_url[n - 1] == '/')
-            n--;
-        snprintf(redirect, sizeof redirect, "%.*s/auth/callback", (int)n, cfg->admin_url);
-        oidc_opts_t o = {.issuer = cfg->oidc_issuer,
-                         .client_id = cfg->oidc_client_id,
-                         .client_secret = cfg->oidc_client_secret,
-                         .redirect_uri = redirect,
-                         .production = cfg->production};
-        g_oidc = oidc_create(&o, err, sizeof err);
-        if (!g_oidc)
-            log_error("oidc_config", "admin sign-in unavailable: %s", err);
-    }
-    oidc_t *o = g_oidc;
-    pthread_mutex_unlock(&g_mu);
-    return o;
-}
+static oidc_origin_t ORIGIN = OIDC_ORIGIN_INIT("oidc:admin:", ADMIN_OIDC_COOKIE, 600, 1);
 
 static void unavailable(http_ctx_t *ctx, const char *message)
 {
@@ -56,26 +29,7 @@ static void unavailable(http_ctx_t *ctx, const char *message)
 
 void api_admin_auth_login(http_ctx_t *ctx)
 {
-    oidc_t *o = get_oidc(ctx->app->cfg);
-    if (!o) {
-        http_res_error(ctx->res, 503, "unavailable", "sign-in is not configured");
-        return;
-    }
-    oidc_flow_t flow;
-    char url[2048], err[512];
-    if (oidc_begin(o, &flow, url, sizeof url, err, sizeof err)) {
-        log_warn("oidc_begin", "request %s: %s", ctx->req->request_id, err);
-        unavailable(ctx, "the sign-in provider is unreachable, try again shortly");
-        return;
-    }
-    char secrets[2 * OIDC_RANDOM_LEN + 2];
-    snprintf(secrets, sizeof secrets, "%s:%s", flow.nonce, flow.verifier);
-    int rc = oauth_flow_save(ctx, &FLOW, flow.state, secrets);
-    sodium_memzero(&flow, sizeof flow);
-    sodium_memzero(secrets, sizeof secrets);
-    if (rc)
-        return;
-    oauth_flow_redirect(ctx, url);
+    oidc_origin_begin(ctx, &ORIGIN);
 }
 
 /* A failed sign-in goes back to the portal's page with a fixed reason it can show; the real
@@ -122,62 +76,35 @@ static void audit_sign_in(http_ctx_t *ctx, db_conn_t *db, const char *user_id, c
     audit_record(db, user_id, "admin_sign_in", target, NULL, after, ctx->thread->client_ip);
 }
 
+/* The reason the portal's page shows for each refusal (the log gets the real one). */
+static const char *refusal_reason(oidc_signin_rc_t rc)
+{
+    switch (rc) {
+    case OIDC_SIGNIN_CANCELLED: return "cancelled";
+    case OIDC_SIGNIN_NO_STATE:
+    case OIDC_SIGNIN_EXPIRED: return "expired";
+    default: return "failed";
+    }
+}
+
 void api_admin_auth_callback(http_ctx_t *ctx)
 {
-    const config_t *cfg = ctx->app->cfg;
-    char code[4096] = "", perr[64] = "", secrets[2 * OIDC_RANDOM_LEN + 2];
-    oidc_flow_t flow;
-    memset(&flow, 0, sizeof flow);
-    oauth_flow_rc_t got = oauth_flow_take(ctx, &FLOW, flow.state, secrets, sizeof secrets);
-    if (got == OAUTH_FLOW_UNAVAILABLE)
-        return;
-    if (got == OAUTH_FLOW_OK) {
-        if (strlen(secrets) != 2 * OIDC_RANDOM_LEN + 1 || secrets[OIDC_RANDOM_LEN] != ':') {
-            got = OAUTH_FLOW_UNKNOWN; /* not a flow this code stored */
-        } else {
-            memcpy(flow.nonce, secrets, OIDC_RANDOM_LEN);
-            memcpy(flow.verifier, secrets + OIDC_RANDOM_LEN + 1, OIDC_RANDOM_LEN);
-        }
-        sodium_memzero(secrets, sizeof secrets);
-    }
-    if (http_req_query(ctx->req, "error", perr, sizeof perr) != 0) {
-        fail(ctx, "the provider returned an error", "cancelled");
-        goto out;
-    }
-    if (got != OAUTH_FLOW_OK) {
-        fail(ctx, got == OAUTH_FLOW_OTHER_BROWSER ? "browser binding cookie missing or different"
-                                                  : "missing, unknown, expired or replayed state",
-             got == OAUTH_FLOW_OTHER_BROWSER ? "failed" : "expired");
-        goto out;
-    }
-    char iss[sizeof cfg->oidc_issuer];
-    int has_iss = http_req_query(ctx->req, "iss", iss, sizeof iss);
-    if (has_iss < 0 || (has_iss == 1 && strcmp(iss, cfg->oidc_issuer))) {
-        fail(ctx, "iss response parameter names another issuer", "failed");
-        goto out;
-    }
-    if (http_req_query(ctx->req, "code", code, sizeof code) != 1 || !code[0]) {
-        fail(ctx, "missing code", "failed");
-        goto out;
-    }
-    oidc_t *o = get_oidc(cfg);
-    if (!o) {
-        http_res_error(ctx->res, 503, "unavailable", "sign-in is not configured");
-        goto out;
-    }
     oidc_identity_t id;
-    char err[512];
-    if (oidc_finish(o, code, &flow, &id, err, sizeof err)) {
-        fail(ctx, err, "failed");
-        goto out;
+    char why[512];
+    oidc_signin_rc_t rc = oidc_origin_finish(ctx, &ORIGIN, &id, why, sizeof why);
+    if (rc == OIDC_SIGNIN_RESPONDED)
+        return;
+    if (rc != OIDC_SIGNIN_OK) {
+        fail(ctx, why, refusal_reason(rc));
+        return;
     }
     db_conn_t *db = api_db(ctx);
     if (!db)
-        goto out;
+        return;
     const char *params[] = {id.subject};
     PGresult *r = db_exec(db, &STMT_ADMIN_BY_GOOGLE_ID, params);
     if (api_check(ctx, r))
-        goto out;
+        return;
     int found = PQntuples(r) == 1;
     char uid[37] = "";
     int is_admin = found && PQgetvalue(r, 0, 1)[0] == 't', suspended = found && PQgetvalue(r, 0, 2)[0] == 't';
@@ -187,17 +114,14 @@ void api_admin_auth_callback(http_ctx_t *ctx)
     if (!found || !is_admin || suspended) {
         fail(ctx, !found ? "no player has this identity" : suspended ? "the account is suspended" : "not an administrator",
              "not_admin");
-        goto out;
+        return;
     }
     session_t s;
     if (start_session(ctx, uid, &s))
-        goto out;
+        return;
     audit_sign_in(ctx, db, uid, "oidc");
     log_info("admin_signin", "request %s: administrator signed in via %s", ctx->req->request_id, id.provider);
     oauth_flow_redirect(ctx, "/");
-out:
-    sodium_memzero(&flow, sizeof flow);
-    sodium_memzero(code, sizeof code);
 }
 
 /* ---- the session as the portal sees it ---- */

@@ -191,34 +191,15 @@ rollback:
 
 void api_admin_creator_delete(http_ctx_t *ctx)
 {
-    char channel[80];
+    char channel[80], target[96];
     if (channel_param(ctx, channel, sizeof channel))
         return;
-    db_conn_t *db = admin_begin(ctx);
-    if (!db)
-        return;
-    const char *p1[] = {channel};
-    PGresult *r = db_exec(db, &STMT_CREATOR_DELETE, p1);
-    if (api_check(ctx, r))
-        goto rollback;
-    if (PQntuples(r) != 1) {
-        PQclear(r);
-        http_res_error(ctx->res, 404, "not_found", "that channel has no creator chatling");
-        goto rollback;
-    }
-    char target[96];
     snprintf(target, sizeof target, "channel:%s", channel);
-    int rc = admin_audit(ctx, db, "creator_unmap", target, PQgetvalue(r, 0, 0), NULL);
-    PQclear(r);
-    if (rc)
-        goto rollback;
-    if (admin_commit(ctx, db))
+    if (admin_delete_audited(ctx, &STMT_CREATOR_DELETE, channel, "that channel has no creator chatling", "creator_unmap",
+                             target))
         return;
     ctx->res->status = 204;
     ctx->res->content_type = NULL;
-    return;
-rollback:
-    admin_rollback(db);
 }
 
 /* ---- chatrooms ---- */

@@ -3,6 +3,7 @@
  * each action reads as: begin, lock and snapshot, change, audit row, commit, invalidate. */
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "api/admin.h"
@@ -294,4 +295,20 @@ char *admin_lock_before(http_ctx_t *ctx, db_conn_t *db, const db_stmt_t *stmt, c
     char *before = strdup(PQgetvalue(r, 0, 0));
     PQclear(r);
     return before;
+}
+
+int admin_delete_audited(http_ctx_t *ctx, const db_stmt_t *stmt, const char *id, const char *missing_message,
+                         const char *action, const char *target)
+{
+    db_conn_t *db = admin_begin(ctx);
+    if (!db)
+        return -1;
+    char *before = admin_lock_before(ctx, db, stmt, id, missing_message);
+    int bad = !before || admin_audit(ctx, db, action, target, before, NULL);
+    free(before);
+    if (bad) {
+        admin_rollback(db);
+        return -1;
+    }
+    return admin_commit(ctx, db);
 }

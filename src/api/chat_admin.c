@@ -206,31 +206,13 @@ static const db_stmt_t STMT_UNMUTE = {
 
 void api_admin_chat_unmute(http_ctx_t *ctx)
 {
-    char uid[37];
+    char uid[37], target[48];
     if (admin_param_uuid(ctx, 0, uid))
         return;
-    db_conn_t *db = admin_begin(ctx);
-    if (!db)
-        return;
-    const char *p[] = {uid};
-    PGresult *r = db_exec(db, &STMT_UNMUTE, p);
-    if (api_check(ctx, r))
-        goto rollback;
-    if (PQntuples(r) == 0) {
-        PQclear(r);
-        http_res_error(ctx->res, 404, "not_found", "this player is not muted");
-        goto rollback;
-    }
-    char target[48];
     snprintf(target, sizeof target, "user:%s", uid);
-    int bad = admin_audit(ctx, db, "chat_unmute", target, PQgetvalue(r, 0, 0), NULL);
-    PQclear(r);
-    if (bad || admin_commit(ctx, db))
-        goto rollback;
+    if (admin_delete_audited(ctx, &STMT_UNMUTE, uid, "this player is not muted", "chat_unmute", target))
+        return;
     buf_printf(&ctx->res->body, "{\"unmuted\":true,\"user_id\":\"%s\"}", uid);
-    return;
-rollback:
-    admin_rollback(db);
 }
 
 static const db_stmt_t STMT_MUTES = {
@@ -469,29 +451,12 @@ static const db_stmt_t STMT_FEATURE_DEL = {
 
 void api_admin_chat_feature_delete(http_ctx_t *ctx)
 {
-    char id[24];
+    char id[24], target[48];
     if (id_param(ctx, 0, id))
         return;
-    db_conn_t *db = admin_begin(ctx);
-    if (!db)
-        return;
-    const char *p[] = {id};
-    PGresult *r = db_exec(db, &STMT_FEATURE_DEL, p);
-    if (api_check(ctx, r))
-        goto rollback;
-    if (PQntuples(r) == 0) {
-        PQclear(r);
-        http_res_error(ctx->res, 404, "not_found", "no waiting feature with this id (used ones stay on record)");
-        goto rollback;
-    }
-    char target[48];
     snprintf(target, sizeof target, "chatroom_feature:%s", id);
-    int bad = admin_audit(ctx, db, "chatroom_feature_delete", target, PQgetvalue(r, 0, 0), NULL);
-    PQclear(r);
-    if (bad || admin_commit(ctx, db))
-        goto rollback;
+    if (admin_delete_audited(ctx, &STMT_FEATURE_DEL, id, "no waiting feature with this id (used ones stay on record)",
+                             "chatroom_feature_delete", target))
+        return;
     buf_printf(&ctx->res->body, "{\"deleted\":true,\"id\":%s}", id);
-    return;
-rollback:
-    admin_rollback(db);
 }

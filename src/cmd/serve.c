@@ -14,6 +14,7 @@
 #include "integrations/appinsights.h"
 #include "store/pglisten.h"
 #include "store/pubsub.h"
+#include "store/session.h"
 #include "store/blob.h"
 #include "integrations/thumbs.h"
 
@@ -44,6 +45,11 @@ static void raise_fd_limit(void)
 static void deliver_topic(const char *topic, const char *payload, size_t len, void *arg)
 {
     (void)arg;
+    const size_t n = strlen(SESSION_CLOSE_TOPIC_PREFIX);
+    if (!strncmp(topic, SESSION_CLOSE_TOPIC_PREFIX, n)) {
+        http_server_close_user(topic + n); /* the player's sessions ended somewhere */
+        return;
+    }
     http_server_deliver(topic, payload, len);
 }
 
@@ -108,6 +114,7 @@ int cmd_serve(int argc, char **argv, const config_t *cfg)
         .handler_threads = cfg->handler_threads,
         .body_limit = cfg->body_limit,
         .header_timeout_ms = cfg->header_timeout_ms,
+        .queue_timeout_ms = cfg->queue_timeout_ms,
         .app = &app,
         .thread_init = app_thread_init,
         .thread_free = app_thread_free,
@@ -125,14 +132,10 @@ int cmd_serve(int argc, char **argv, const config_t *cfg)
         log_error("startup", "cannot start the pub/sub subscriber");
         return 1;
     }
-    if (cfg->appinsights_connection_string[0]) {
-        appinsights_opts_t ai = {.connection_string = cfg->appinsights_connection_string,
-                                 .role = "chatlings-web",
-                                 .interval_ms = cfg->appinsights_interval_ms};
-        if (appinsights_start(&ai, err, sizeof err)) {
-            log_error("startup", "%s", err);
-            return 78;
-        }
+    if (appinsights_start_role(cfg->appinsights_connection_string, "chatlings-web", cfg->appinsights_interval_ms, err,
+                               sizeof err)) {
+        log_error("startup", "%s", err);
+        return 78;
     }
     if (pglisten_start(cfg->database_url, "chatlings_notifications", announce_notification, NULL)) {
         log_error("startup", "cannot start the notification listener");

@@ -132,6 +132,8 @@ int config_load(config_t *c, char *err, size_t errlen)
     INT(db_statement_timeout_ms, "DB_STATEMENT_TIMEOUT_MS", 5000, 10, 3600000);
     INT(handler_threads, "CHATLINGS_HANDLER_THREADS", c->db_pool_max, 1, 1024);
     INT(loop_threads, "CHATLINGS_LOOP_THREADS", 1, 1, 64);
+    /* as long as a request may wait for a database connection: beyond it, a 503 is the answer */
+    INT(queue_timeout_ms, "CHATLINGS_QUEUE_TIMEOUT_MS", c->db_connect_timeout_ms, 0, 600000);
     INT(header_timeout_ms, "CHATLINGS_HEADER_TIMEOUT_MS", 10000, 100, 600000);
     INT(appinsights_interval_ms, "CHATLINGS_APPINSIGHTS_INTERVAL_MS", 5000, 50, 600000);
     if (read_int("CHATLINGS_BODY_LIMIT", 1 << 20, 1024, 64L << 20, &n, err, errlen))
@@ -262,6 +264,7 @@ void config_print(const config_t *c, FILE *out)
     fprintf(out, "CHATLINGS_VISITOR_ONE_IN=%d\n", c->visitor_one_in);
     fprintf(out, "CHATLINGS_HANDLER_THREADS=%d\n", c->handler_threads);
     fprintf(out, "CHATLINGS_LOOP_THREADS=%d\n", c->loop_threads);
+    fprintf(out, "CHATLINGS_QUEUE_TIMEOUT_MS=%d\n", c->queue_timeout_ms);
     fprintf(out, "DB_POOL_MAX=%d\nDB_POOL_MIN=%d\n", c->db_pool_max, c->db_pool_min);
     fprintf(out, "DB_IDLE_TIMEOUT_MS=%d\nDB_CONNECT_TIMEOUT_MS=%d\nDB_STATEMENT_TIMEOUT_MS=%d\n",
             c->db_idle_timeout_ms, c->db_connect_timeout_ms, c->db_statement_timeout_ms);

@@ -35,6 +35,7 @@ typedef struct config {
     int trust_proxy;                    /* CHATLINGS_TRUST_PROXY=1: take the client IP from X-Forwarded-For */
     int visitor_one_in;      /* CHATLINGS_VISITOR_ONE_IN: daily visitor odds 1 in N (7; 0 never, 1 always); development only */
     int handler_threads;     /* CHATLINGS_HANDLER_THREADS, default = db_pool_max */
+    int queue_timeout_ms;    /* CHATLINGS_QUEUE_TIMEOUT_MS, default = db_connect_timeout_ms */
     int loop_threads;        /* CHATLINGS_LOOP_THREADS, default 1 */
     int db_pool_max;         /* DB_POOL_MAX 20 */
     int db_pool_min;         /* DB_POOL_MIN 5 */

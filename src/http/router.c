@@ -63,7 +63,9 @@ int router_match(const route_t *routes, size_t nroutes, const char *method, size
     size_t allow_len = 0;
     for (size_t i = 0; i < nroutes; i++) {
         const route_t *r = &routes[i];
-        int same_method = strlen(r->method) == method_len && !memcmp(r->method, method, method_len);
+        /* HEAD is GET without the body (RFC 9110 9.3.2); libh2o leaves the body out */
+        int head_of_get = method_len == 4 && !memcmp(method, "HEAD", 4) && !strcmp(r->method, "GET");
+        int same_method = head_of_get || (strlen(r->method) == method_len && !memcmp(r->method, method, method_len));
         if (same_method) {
             if (match_pattern(r->pattern, segs, nsegs, out)) {
                 out->route = r;
@@ -84,6 +86,9 @@ int router_match(const route_t *routes, size_t nroutes, const char *method, size
             }
         }
     }
+    /* whatever answers GET answers HEAD too */
+    if (strstr(out->allow, "GET") && allow_len + 6 < sizeof out->allow)
+        memcpy(out->allow + allow_len, ", HEAD", 7);
     out->nparams = 0;
     return -1;
 }

@@ -83,6 +83,7 @@ typedef struct ws_client {
 typedef struct ws_delivery {
     h2o_multithread_message_t super;
     size_t len;
+    int close_user;            /* not a message: close the sockets of the user id in payload */
     char topic[WS_TOPIC_LEN];
     char payload[];
 } ws_delivery_t;
@@ -261,7 +262,13 @@ static void *handler_main(void *arg)
     job_t *job;
     while ((job = queue_pop_wait()) != NULL) {
         http_ctx_t ctx = {.req = &job->hreq, .res = &job->hres, .app = S.opts->app, .thread = t};
-        if (S.opts->dispatch)
+        /* WebSocket frames are always run: a chat line is not dropped for being late */
+        uint64_t waited_ms = (now_ns() - job->start_ns) / 1000000u;
+        if (!job->ws && S.opts->queue_timeout_ms > 0 && waited_ms > (uint64_t)S.opts->queue_timeout_ms) {
+            http_res_error(&job->hres, 503, "unavailable", "the server is busy, try again shortly");
+            http_res_header(&job->hres, "cache-control", "no-store");
+            http_res_header(&job->hres, "retry-after", "1");
+        } else if (S.opts->dispatch)
             S.opts->dispatch(&ctx);
         else
             job->hreq.match.route->handler(&ctx);
@@ -503,6 +510,14 @@ static void ws_unref(ws_client_t *c)
 
 /* Closes the socket at once (no close frame) and drops the connection's reference; the
  * caller holds another, so c stays valid until the caller's ws_unref. */
+/* libh2o hands out the connection before the 101 has been written: until then its socket is
+ * NULL and h2o_websocket_proceed would dereference it. Frames queued meanwhile are sent by
+ * libh2o itself once the upgrade completes. */
+static int ws_upgraded(const ws_client_t *c)
+{
+    return c->conn && c->conn->sock;
+}
+
 static void ws_close_now(ws_client_t *c)
 {
     h2o_websocket_conn_t *conn = c->conn;
@@ -514,10 +529,11 @@ static void ws_close_now(ws_client_t *c)
     c->refs--;
 }
 
-/* For a dead or hopelessly slow peer. */
+/* For a dead or hopelessly slow peer. Not before the upgrade is done: libh2o still holds the
+ * connection then and would complete the upgrade on freed memory. */
 static void ws_drop(ws_client_t *c)
 {
-    if (!c->conn)
+    if (!ws_upgraded(c))
         return;
     c->refs++;
     ws_close_now(c);
@@ -527,9 +543,10 @@ static void ws_drop(ws_client_t *c)
 /* Runs wslay until it can make no progress; the socket may be closed (and c->conn NULL) after. */
 static void ws_proceed(ws_client_t *c)
 {
+    if (!ws_upgraded(c))
+        return;
     c->refs++; /* h2o may close the socket inside proceed, which drops the connection's ref */
-    if (c->conn)
-        h2o_websocket_proceed(c->conn);
+    h2o_websocket_proceed(c->conn);
     if (c->conn && wslay_event_get_queued_msg_length(c->conn->ws_ctx) > WS_MAX_QUEUED)
         ws_close_now(c); /* never buffer without bound for a client that does not read */
     ws_unref(c);
@@ -700,10 +717,30 @@ static void on_ws_deliveries(h2o_multithread_receiver_t *receiver, h2o_linklist_
         while (node != &lt->ws_clients) {
             ws_client_t *c = H2O_STRUCT_FROM_MEMBER(ws_client_t, link, node);
             node = node->next; /* c may be dropped below */
-            if (ws_topic_index(c, d->topic) >= 0)
+            if (d->close_user) {
+                if (!strcmp(c->user_id, d->payload))
+                    ws_close(c, 1008, "session ended");
+            } else if (ws_topic_index(c, d->topic) >= 0) {
                 ws_send_text(c, d->payload, d->len);
+            }
         }
         free(d);
+    }
+}
+
+static void to_every_loop(const char *topic, const char *payload, size_t len, int close_user)
+{
+    for (int i = 0; i < S.nloops; i++) {
+        ws_delivery_t *d = malloc(sizeof *d + len + 1);
+        if (!d)
+            return;
+        memset(&d->super, 0, sizeof d->super);
+        d->close_user = close_user;
+        snprintf(d->topic, sizeof d->topic, "%s", topic);
+        memcpy(d->payload, payload, len);
+        d->payload[len] = '\0';
+        d->len = len;
+        h2o_multithread_send_message(&S.loops[i].ws_receiver, &d->super);
     }
 }
 
@@ -711,17 +748,13 @@ void http_server_deliver(const char *topic, const char *payload, size_t len)
 {
     if (strlen(topic) >= WS_TOPIC_LEN)
         return;
-    for (int i = 0; i < S.nloops; i++) {
-        ws_delivery_t *d = malloc(sizeof *d + len + 1);
-        if (!d)
-            return;
-        memset(&d->super, 0, sizeof d->super);
-        snprintf(d->topic, sizeof d->topic, "%s", topic);
-        memcpy(d->payload, payload, len);
-        d->payload[len] = '\0';
-        d->len = len;
-        h2o_multithread_send_message(&S.loops[i].ws_receiver, &d->super);
-    }
+    to_every_loop(topic, payload, len, 0);
+}
+
+void http_server_close_user(const char *user_id)
+{
+    if (user_id && user_id[0])
+        to_every_loop("", user_id, strlen(user_id), 1);
 }
 
 long http_server_ws_connections(void)

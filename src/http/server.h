@@ -29,6 +29,10 @@ typedef struct http_server_opts {
     size_t body_limit;
     int header_timeout_ms;
     int max_queue;          /* requests waiting for a handler thread before 503; default 4096 */
+    /* A request that waited longer than this for a handler thread is answered 503 instead of
+     * run: when every thread is stuck (a full database pool, a locked table), the queue drains
+     * fast instead of holding clients for the sum of everyone's waits. 0 = no limit. */
+    int queue_timeout_ms;
     struct app *app;
     /* Creates / frees the state one handler thread owns (its Redis connection). */
     struct app_thread *(*thread_init)(struct app *app);
@@ -62,6 +66,10 @@ void http_server_request_stop(void);
 /* Sends payload as a text frame to every WebSocket of this process subscribed to topic
  * (thread-safe; the pub/sub subscriber calls it for messages from any instance). */
 void http_server_deliver(const char *topic, const char *payload, size_t len);
+
+/* Closes (1008 "session ended") every WebSocket of this process opened by user_id
+ * (thread-safe; for a player whose sessions ended: suspended or deleted). */
+void http_server_close_user(const char *user_id);
 
 /* Open WebSockets in this process (for /metrics and tests). */
 long http_server_ws_connections(void);

@@ -352,6 +352,15 @@ static const metrics_sink_t SINK = {
     .exception = appinsights_track_exception,
 };
 
+int appinsights_start_role(const char *connection_string, const char *role, int interval_ms, char *err,
+                           size_t errlen)
+{
+    if (!connection_string || !connection_string[0])
+        return 0;
+    appinsights_opts_t ai = {.connection_string = connection_string, .role = role, .interval_ms = interval_ms};
+    return appinsights_start(&ai, err, errlen);
+}
+
 int appinsights_start(const appinsights_opts_t *o, char *err, size_t errlen)
 {
     char endpoint[512];

@@ -29,6 +29,10 @@ int appinsights_parse_connection_string(const char *cs, char *ikey, size_t ikeyl
 /* Starts the sender thread and becomes the metrics sink (dependencies, events, exceptions).
  * 0, or -1 with a message. A second start without a stop is an error. */
 int appinsights_start(const appinsights_opts_t *opts, char *err, size_t errlen);
+/* The start of serve and worker: nothing when connection_string is empty (not configured),
+ * else appinsights_start() with the role and interval. */
+int appinsights_start_role(const char *connection_string, const char *role, int interval_ms, char *err,
+                           size_t errlen);
 /* Sends what is queued (one last attempt) and stops the thread. Harmless when not started. */
 void appinsights_stop(void);
 int appinsights_enabled(void);

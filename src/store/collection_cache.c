@@ -28,9 +28,22 @@ int collection_cache_get(redis_t *r, const char *user_id, const char *field, buf
 {
     char key[96], ttl[16];
     collection_cache_key(key, sizeof key, user_id);
+    /* A hit is a plain HGET (a Lua call costs Redis ~20x more CPU); only a miss runs the script
+     * that arms the guard, and the script looks again in case a fill landed in between. */
+    const char *hget[] = {"HGET", key, field};
+    redisReply *rep = redis_command_argv(r, 3, hget, NULL);
+    if (rep && rep->type == REDIS_REPLY_STRING) {
+        buf_append(out, rep->str, rep->len);
+        redis_reply_free(rep);
+        return 1;
+    }
+    int failed = !rep || rep->type == REDIS_REPLY_ERROR;
+    redis_reply_free(rep);
+    if (failed)
+        return -1;
     snprintf(ttl, sizeof ttl, "%d", CACHE_TTL_USER_COLLECTION);
     const char *argv[] = {"EVAL", GET_SCRIPT, "1", key, field, ttl};
-    redisReply *rep = redis_command_argv(r, 6, argv, NULL);
+    rep = redis_command_argv(r, 6, argv, NULL);
     int rc = !rep || rep->type == REDIS_REPLY_ERROR ? -1 : 0;
     if (rep && rep->type == REDIS_REPLY_STRING) {
         buf_append(out, rep->str, rep->len); /* straight from the reply: no intermediate copy */

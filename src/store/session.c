@@ -8,6 +8,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "store/pubsub.h"
+
 static void random_b64(char *out, size_t outlen)
 {
     unsigned char raw[32];
@@ -154,6 +156,11 @@ int session_destroy_user(redis_t *r, const char *user_id)
     if (!rep)
         rc = -1;
     redis_reply_free(rep);
+    /* the player's open WebSockets, on every instance, were authorised by those sessions */
+    char topic[PUBSUB_TOPIC_MAX];
+    snprintf(topic, sizeof topic, SESSION_CLOSE_TOPIC_PREFIX "%s", user_id);
+    if (pubsub_publish(r, topic, user_id, strlen(user_id)))
+        rc = -1;
     return rc;
 }
 

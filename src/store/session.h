@@ -38,7 +38,10 @@ int session_load(redis_t *r, const char *token, session_t *out);
 /* Ends one session. 0 or -1. */
 int session_destroy(redis_t *r, const session_t *s);
 
-/* Ends every session of a user (account deleted or suspended). 0 or -1. */
+/* Ends every session of a user (account deleted or suspended) and asks every instance to
+ * close the user's WebSockets (pub/sub topic SESSION_CLOSE_TOPIC_PREFIX + user id, payload
+ * the user id). 0 or -1. */
+#define SESSION_CLOSE_TOPIC_PREFIX "close:"
 int session_destroy_user(redis_t *r, const char *user_id);
 
 /* Extracts the session token from a Cookie header value; 0 found, -1 absent. */

@@ -19,6 +19,8 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "integrations/appinsights.h"
+#include "store/metrics.h"
 #include "worker/jobs.h"
 #include "worker/scheduler.h"
 #include "worker/youtube_sync.h"
@@ -195,6 +197,11 @@ static void run_job(wthread_t *t, queue_job_t *job)
         memcpy(jc.err, why, sizeof why);
         st = JOB_FAIL;
     }
+    /* Application Insights sees each job as an operation of the worker role: "JOB <type>",
+     * 200 done, 503 to be retried, 500 dead (also an exception) */
+    appinsights_track_request("JOB", job->type, job->id, st == JOB_OK ? 200 : st == JOB_RETRY ? 503 : 500, (double)took);
+    if (st != JOB_OK && st != JOB_RETRY)
+        metrics_exception("job_dead", job->type);
     int rc = 0;
     switch (st) {
     case JOB_OK:
@@ -384,7 +391,15 @@ static int run(const config_t *cfg, int drain, int schedule)
         free(w);
         return 78;
     }
+    if (appinsights_start_role(cfg->appinsights_connection_string, "chatlings-worker", cfg->appinsights_interval_ms,
+                               err, sizeof err)) {
+        log_error("startup", "%s", err);
+        secretbox_wipe(&w->keys);
+        free(w);
+        return 78;
+    }
     if (schedule && !(w->sched = make_scheduler(cfg))) {
+        appinsights_stop();
         secretbox_wipe(&w->keys);
         free(w);
         return 78;
@@ -475,6 +490,7 @@ out:
     if (w->pool)
         db_pool_destroy(w->pool);
     scheduler_destroy(w->sched);
+    appinsights_stop(); /* after the threads: their last jobs are in the final batch */
     secretbox_wipe(&w->keys);
     free(w);
     return rc;

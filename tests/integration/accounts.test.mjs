@@ -328,7 +328,13 @@ test('the export holds the personal data, as an attachment, without tokens', asy
     INSERT INTO user_achievements (user_id, achievement_id, progress) VALUES ('${user.id}', 'test_export', 1);
     INSERT INTO youtube_likes (user_id, video_id, title) VALUES ('${user.id}', 'vid_export', '<b>Liked</b> & "quoted"');
     INSERT INTO youtube_connections (user_id, channel_id, refresh_token_enc) VALUES ('${user.id}', 'UC123', 'v1.00000000.SECRETVALUE');
-    INSERT INTO oauth_accounts (user_id, provider, subject, email) VALUES ('${user.id}', 'test', 'sub-${user.id}', 'e@example.test');`);
+    INSERT INTO oauth_accounts (user_id, provider, subject, email) VALUES ('${user.id}', 'test', 'sub-${user.id}', 'e@example.test');
+    INSERT INTO purchases (user_id, item_id, price) VALUES ('${user.id}', 'extra_box', 150);
+    INSERT INTO push_subscriptions (user_id, endpoint, p256dh, auth, user_agent)
+      VALUES ('${user.id}', 'https://push.example.test/e/1', 'KEYSECRETP256' || repeat('x', 74), 'KEYSECRETAUTH' || repeat('y', 9), 'TestAgent');
+    INSERT INTO push_preferences (user_id, runaway) VALUES ('${user.id}', false);
+    INSERT INTO chat_attitudes (user_id, enthusiasm, criticism, humour) VALUES ('${user.id}', 3, 1, 2);
+    INSERT INTO user_teams (user_id, creature_ids) VALUES ('${user.id}', ARRAY['${user.current_creature.id}']::uuid[]);`);
   const r = await p.get('/api/user/export');
   assert.equal(r.status, 200, r.text);
   assert.match(r.headers.get('content-disposition'), /^attachment; filename="chatlings-export\.json"$/);
@@ -352,6 +358,17 @@ test('the export holds the personal data, as an attachment, without tokens', asy
   assert.equal(e.youtube_connection.status, 'active');
   assert.ok(!r.text.includes('SECRETVALUE'), 'no tokens in the export');
   assert.deepEqual(e.oauth_accounts.map((o) => [o.provider, o.email]), [['test', 'e@example.test']]);
+  // everything else the game keeps about the player
+  assert.deepEqual(e.purchases.map((x) => [x.item_id, x.price]), [['extra_box', 150]]);
+  assert.deepEqual(e.push_subscriptions.map((x) => [x.endpoint, x.user_agent]), [['https://push.example.test/e/1', 'TestAgent']]);
+  assert.ok(!r.text.includes('KEYSECRET'), "no browser push keys in the export");
+  assert.equal(e.push_preferences.runaway, false);
+  assert.equal(e.push_preferences.creature_found, true);
+  assert.deepEqual([e.chat_attitude.enthusiasm, e.chat_attitude.criticism, e.chat_attitude.humour], [3, 1, 2]);
+  assert.deepEqual(e.team.creature_ids, [user.current_creature.id]);
+  for (const k of ['daily_boxes', 'daily_visitors', 'encounters', 'idle_businesses', 'runaway_recoveries',
+    'leaderboard_history', 'chat_messages', 'chat_reads']) assert.ok(Array.isArray(e[k]), `${k} is a list`);
+  assert.equal(e.chat_mute, null);
 });
 
 test('CSRF: state changes need our Origin and, with a session, the session token', async () => {

@@ -107,8 +107,18 @@ test('unknown routes are 404, wrong methods 405 with Allow, all in the JSON enve
   assert.equal(nf.json.error.code, 'not_found');
   const na = await api(srv.url, '/api/creatures', { method: 'DELETE' });
   assert.equal(na.status, 405);
-  assert.equal(na.headers.get('allow'), 'GET');
+  assert.equal(na.headers.get('allow'), 'GET, HEAD');
   assert.equal(na.json.error.code, 'method_not_allowed');
+});
+
+test('HEAD on a GET route answers like GET without the body', async () => {
+  const get = await api(srv.url, '/api/body-types');
+  const head = await api(srv.url, '/api/body-types', { method: 'HEAD' });
+  assert.equal(head.status, 200);
+  assert.equal(head.text, '');
+  assert.equal(head.headers.get('content-type'), get.headers.get('content-type'));
+  assert.equal(head.headers.get('content-length'), String(Buffer.byteLength(get.text)));
+  assert.equal((await api(srv.url, '/api/nope', { method: 'HEAD' })).status, 404);
 });
 
 test('every request leaves one JSON access-log line with id, route, status and duration', async () => {

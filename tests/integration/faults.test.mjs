@@ -201,13 +201,11 @@ test('kill -9 of a web instance mid-request: every write that answered 200 is co
   await again.stop();
 });
 
-// Skipped: on a loaded CI machine its requests sometimes all succeed (or wait past the statement
-// timeout) while the lock is held, which is not understood yet — issue 11/11 stays open for it.
-// resilience.test.mjs "a full pool gives 503s, never a hang, and recovers" covers the pool
-// without the extra load and runs in every make test.
-test('a full pool (DB_POOL_MAX=2, slow requests) answers 503 quickly under load, never hangs', {
-  skip: 'flaky under CI load; see the comment above and issue 11/11',
-}, async () => {
+// The handler threads are as many as the pool's connections: with both stuck behind the lock,
+// requests wait for a thread, not for the pool, and the queue timeout (CHATLINGS_QUEUE_TIMEOUT_MS,
+// = DB_CONNECT_TIMEOUT_MS) turns a long wait into a prompt 503 instead of a queue that only
+// drains when the lock lifts (which is what made this test flaky on a loaded machine).
+test('a full pool (DB_POOL_MAX=2, slow requests) answers 503 quickly under load, never hangs', async () => {
   // resilience.test.mjs checks the same with idle clients; here a load runs alongside
   const srv = await startOwnServer({ DB_POOL_MAX: '2', DB_POOL_MIN: '1', DB_STATEMENT_TIMEOUT_MS: '1500', DB_CONNECT_TIMEOUT_MS: '1000' });
   servers.push(srv);
@@ -225,7 +223,9 @@ test('a full pool (DB_POOL_MAX=2, slow requests) answers 503 quickly under load,
     assert.ok(r.status === 503 || r.status === 200, `status ${r.status}`);
     assert.ok(r.ms < 6000, `answered after ${r.ms} ms`);
   }
-  assert.ok(results.some((r) => r.status === 503), 'some requests got 503 while the pool was full');
+  dbg('pool', JSON.stringify(results));
+  // the queued ones are answered 503 once they waited the queue timeout, not when the lock lifts
+  assert.ok(results.filter((r) => r.status === 503).length >= 4, `most requests got 503 while the pool was full: ${JSON.stringify(results)}`);
   await new Promise((resolve) => (locker.exitCode !== null ? resolve() : locker.on('exit', resolve)));
   await eventually(async () => (await api(srv.url, '/api/creatures?limit=3')).status === 200, { what: 'pool recovered' });
   const res = await load.stop();

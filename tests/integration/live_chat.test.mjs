@@ -201,3 +201,19 @@ test('a new notification, whoever wrote it, nudges the player\'s open sockets', 
   await frame(ws, (f) => f.type === 'notification', 'notification nudge');
   ws.close();
 });
+
+test('when a player\'s sessions end (account deleted), their sockets on every instance close', async () => {
+  const { p, user } = await signedIn(a);
+  const onA = await connect(a, p);
+  const onB = await connect(b, p);
+  const other = await joined(b); // someone else stays connected
+  const r = await p.del('/api/user/me');
+  assert.equal(r.status, 200, r.text);
+  for (const ws of [onA, onB]) {
+    const end = Date.now() + 5000;
+    while (!ws.closeInfo && Date.now() < end) await sleep(20);
+    assert.equal(ws.closeInfo?.code, 1008, `socket of ${user.username} closed (${JSON.stringify(ws.closeInfo)})`);
+  }
+  assert.equal(other.ws.readyState, WebSocket.OPEN, 'other players keep their sockets');
+  other.ws.close();
+});

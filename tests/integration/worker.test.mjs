@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TEST_REDIS_URL, psqlValue, runChatlings, startWorker } from './harness.mjs';
+import { startFakeAppInsights } from './fake-appinsights.mjs';
 
 const execFileP = promisify(execFile);
 const run = randomBytes(4).toString('hex');
@@ -252,4 +253,31 @@ test('bad schedule overrides stop the worker at start', async (t) => {
   const r = await runChatlings(['worker'], { env: { CHATLINGS_WORKER_SCHEDULE: 'nope=5m' }, timeoutMs: 20000 });
   assert.equal(r.code, 78);
   assert.match(r.stderr, /no schedule named .{0,2}nope/);
+});
+
+test('Application Insights: every job is an operation of the worker role, a dead one an exception too', async (t) => {
+  const ai = await startFakeAppInsights();
+  t.after(() => ai.close());
+  const w = await worker(t, {
+    CHATLINGS_APPINSIGHTS_CONNECTION_STRING: ai.connectionString,
+    CHATLINGS_APPINSIGHTS_INTERVAL_MS: '200',
+  });
+  const ok = key('ai_ok');
+  const bad = key('ai_dead');
+  await enqueue('test.sleep', { key: ok, ms: 5 });
+  await enqueue('test.fail', { key: bad, fail: 1, permanent: true });
+  await enqueue('cleanup'); // a job that talks to PostgreSQL
+  const [done] = await ai.waitFor((it) => it.data.baseType === 'RequestData' && it.data.baseData.name === 'JOB test.sleep');
+  assert.equal(done.tags['ai.cloud.role'], 'chatlings-worker');
+  assert.equal(done.data.baseData.responseCode, '200');
+  assert.equal(done.data.baseData.success, true);
+  const [dead] = await ai.waitFor((it) => it.data.baseType === 'RequestData' && it.data.baseData.name === 'JOB test.fail');
+  assert.equal(dead.data.baseData.responseCode, '500');
+  assert.equal(dead.data.baseData.success, false);
+  await ai.waitFor((it) => it.data.baseType === 'ExceptionData');
+  // the statements the jobs ran are dependencies of the same role
+  await ai.waitFor((it) => it.data.baseType === 'RemoteDependencyData' && it.tags['ai.cloud.role'] === 'chatlings-worker');
+  await ai.waitFor((it) => it.data.baseType === 'RequestData' && it.data.baseData.name === 'JOB cleanup');
+  await w.stop();
+  assert.ok(!w.logs.all.includes(ai.ikey), 'the instrumentation key is not logged');
 });

@@ -55,9 +55,16 @@ static void test_method_not_allowed(void **state)
     route_match_t m;
     assert_int_equal(match("DELETE", "/api/chatrooms/x/messages", &m), -1);
     assert_true(m.path_matched);
-    assert_string_equal(m.allow, "GET, POST");
+    assert_string_equal(m.allow, "GET, POST, HEAD");
     assert_int_equal(match("POST", "/api/creatures", &m), -1);
-    assert_string_equal(m.allow, "GET");
+    assert_string_equal(m.allow, "GET, HEAD");
+    assert_int_equal(match("DELETE", "/api/chatrooms/x/read", &m), -1);
+    assert_string_equal(m.allow, "POST");
+    /* HEAD is served by the GET route; it is not a POST */
+    assert_int_equal(match("HEAD", "/api/creature/abc/details", &m), 0);
+    assert_ptr_equal(m.route, &ROUTES[1]);
+    assert_int_equal(match("HEAD", "/api/chatrooms/x/read", &m), -1);
+    assert_string_equal(m.allow, "POST");
     /* same path, the right method wins even when another method is listed first */
     assert_int_equal(match("POST", "/api/chatrooms/x/messages", &m), 0);
     assert_ptr_equal(m.route, &ROUTES[4]);
