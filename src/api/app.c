@@ -305,16 +305,20 @@ static int rate_limited(http_ctx_t *ctx, route_rate_t cls)
         return 0;
     const rate_rule_t *rule = &ctx->app->rates[cls];
     app_thread_t *t = ctx->thread;
-    ratelimit_result_t ip, user = {.allowed = 1, .remaining = rule->limit};
-    char subject[96];
-    snprintf(subject, sizeof subject, "ip:%s", t->client_ip);
-    if (ratelimit_hit(t->redis, RATE_CLASS_NAMES[cls], subject, rule->limit, rule->window_s, &ip))
-        return 0; /* Redis unavailable: fail open */
+    /* per IP, and per player when signed in: both counters in one round trip */
+    char by_ip[96], by_user[96];
+    snprintf(by_ip, sizeof by_ip, "ip:%s", t->client_ip);
+    const char *subjects[2] = {by_ip, by_user};
+    int n = 1;
     if (t->has_session && t->session.kind == SESSION_USER) {
-        snprintf(subject, sizeof subject, "u:%s", t->session.user_id);
-        if (ratelimit_hit(t->redis, RATE_CLASS_NAMES[cls], subject, rule->limit, rule->window_s, &user))
-            user.allowed = 1;
+        snprintf(by_user, sizeof by_user, "u:%s", t->session.user_id);
+        n = 2;
     }
+    ratelimit_result_t got[2];
+    if (ratelimit_hit_many(t->redis, RATE_CLASS_NAMES[cls], subjects, n, rule->limit, rule->window_s, got))
+        return 0; /* Redis unavailable: fail open */
+    const ratelimit_result_t ip = got[0];
+    const ratelimit_result_t user = n == 2 ? got[1] : (ratelimit_result_t){.allowed = 1, .remaining = rule->limit};
     const ratelimit_result_t *tight = user.remaining < ip.remaining ? &user : &ip;
     char v[32];
     snprintf(v, sizeof v, "%ld", rule->limit);
@@ -375,6 +379,25 @@ static int authorize(http_ctx_t *ctx, route_auth_t level)
     return -1;
 }
 
+/* A signed-in player's per-request markers in one pipelined round trip: the daily visitor and
+ * login day (the roll on the first request of a UTC day; not on the admin listener: working in
+ * the portal is not playing) and users.last_seen_at (at most every 10 min). 1 when
+ * last_seen_at is to be written after the handler. */
+static int first_request_markers(http_ctx_t *ctx)
+{
+    redis_t *r = ctx->thread->redis;
+    visitor_marker_t visit = {.key = ""};
+    int v = !admin_on_listener(ctx->req) && visitor_marker_send(ctx, &visit);
+    int p = presence_marker_send(ctx);
+    redisReply *vrep = v ? redis_get_reply(r) : NULL;
+    redisReply *prep = p && (!v || vrep) ? redis_get_reply(r) : NULL; /* not after a broken reply */
+    int due = presence_marker_due(prep);
+    redis_reply_free(prep);
+    visitor_marker_done(ctx, &visit, vrep); /* after every reply is in: the roll talks to Redis too */
+    redis_reply_free(vrep);
+    return due;
+}
+
 void app_dispatch(http_ctx_t *ctx)
 {
     const route_t *route = ctx->req->match.route;
@@ -412,10 +435,10 @@ void app_dispatch(http_ctx_t *ctx)
         http_res_error(res, 403, "forbidden", "cross-site request refused (Origin and X-CSRF-Token required)");
         goto out;
     }
-    if (!admin_on_listener(ctx->req)) /* working in the admin portal is not playing */
-        visitor_hook(ctx); /* the daily visitor and login day, on a player's first request of a UTC day */
+    int seen_due = first_request_markers(ctx);
     route->handler(ctx);
-    api_presence_hook(ctx); /* users.last_seen_at, at most once per 10 min per player */
+    if (seen_due)
+        presence_write(ctx);
 out:
     release_db(t);
     if (t->redis) {

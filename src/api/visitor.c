@@ -124,21 +124,28 @@ static void retry_later(redis_t *rds, const char *key, int marked)
         redis_reply_free(redis_command(rds, "EXPIRE %s %d", key, RETRY_AFTER_S));
 }
 
-void visitor_hook(http_ctx_t *ctx)
+int visitor_marker_send(http_ctx_t *ctx, visitor_marker_t *m)
 {
+    m->key[0] = '\0';
     if (ctx->req->match.route->auth != AUTH_SESSION)
-        return;
+        return 0;
     const char *uid = api_user_id(ctx);
     if (!uid)
+        return 0;
+    rewards_today(m->day);
+    snprintf(m->key, sizeof m->key, "visitor:%s:%s", uid, m->day);
+    return redis_append(ctx->thread->redis, "SET %s 1 NX EX %d", m->key, MARKER_TTL_S) == 0;
+}
+
+void visitor_marker_done(http_ctx_t *ctx, const visitor_marker_t *m, const redisReply *rep)
+{
+    const char *uid = api_user_id(ctx);
+    if (!m->key[0] || !uid)
         return;
-    char day[11], key[96];
-    rewards_today(day);
-    snprintf(key, sizeof key, "visitor:%s:%s", uid, day);
+    const char *key = m->key, *day = m->day;
     redis_t *rds = ctx->thread->redis;
-    redisReply *rep = redis_command(rds, "SET %s 1 NX EX %d", key, MARKER_TTL_S);
     int marked = rep && rep->type == REDIS_REPLY_STATUS;
     int seen = rep && rep->type == REDIS_REPLY_NIL;
-    redis_reply_free(rep);
     if (seen)
         return;
     db_conn_t *db = hook_db(ctx);

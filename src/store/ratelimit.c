@@ -5,29 +5,44 @@
 #include <string.h>
 #include <time.h>
 
-int ratelimit_hit(redis_t *r, const char *class_name, const char *subject, long limit, long window_s,
-                  ratelimit_result_t *out)
+int ratelimit_hit_many(redis_t *r, const char *class_name, const char *const *subjects, int n, long limit,
+                       long window_s, ratelimit_result_t *out)
 {
     long now = (long)time(NULL);
     long window = now / window_s;
-    memset(out, 0, sizeof *out);
-    out->allowed = 1;
-    out->limit = limit;
-    out->remaining = limit;
-    out->reset_s = (window + 1) * window_s - now;
-    if (redis_append(r, "INCR rl:%s:%s:%ld", class_name, subject, window) ||
-        redis_append(r, "EXPIRE rl:%s:%s:%ld %ld NX", class_name, subject, window, window_s + 1))
-        return -1;
-    redisReply *count = redis_get_reply(r);
-    redisReply *exp = count ? redis_get_reply(r) : NULL;
-    int rc = -1;
-    if (count && count->type == REDIS_REPLY_INTEGER) {
-        long n = (long)count->integer;
-        out->remaining = n >= limit ? 0 : limit - n;
-        out->allowed = n <= limit;
-        rc = 0;
+    for (int i = 0; i < n; i++) {
+        memset(&out[i], 0, sizeof out[i]);
+        out[i].allowed = 1;
+        out[i].limit = limit;
+        out[i].remaining = limit;
+        out[i].reset_s = (window + 1) * window_s - now;
     }
-    redis_reply_free(count);
-    redis_reply_free(exp);
+    /* every subject's INCR and EXPIRE in one round trip */
+    for (int i = 0; i < n; i++)
+        if (redis_append(r, "INCR rl:%s:%s:%ld", class_name, subjects[i], window) ||
+            redis_append(r, "EXPIRE rl:%s:%s:%ld %ld NX", class_name, subjects[i], window, window_s + 1))
+            return -1;
+    int rc = 0;
+    for (int i = 0; i < n; i++) {
+        redisReply *count = redis_get_reply(r);
+        redisReply *exp = count ? redis_get_reply(r) : NULL;
+        if (count && count->type == REDIS_REPLY_INTEGER) {
+            long hits = (long)count->integer;
+            out[i].remaining = hits >= limit ? 0 : limit - hits;
+            out[i].allowed = hits <= limit;
+        } else {
+            rc = -1;
+        }
+        redis_reply_free(count);
+        redis_reply_free(exp);
+        if (!count)
+            return -1; /* the connection broke: the other replies are gone with it */
+    }
     return rc;
+}
+
+int ratelimit_hit(redis_t *r, const char *class_name, const char *subject, long limit, long window_s,
+                  ratelimit_result_t *out)
+{
+    return ratelimit_hit_many(r, class_name, &subject, 1, limit, window_s, out);
 }

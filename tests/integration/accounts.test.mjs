@@ -331,7 +331,7 @@ test('the export holds the personal data, as an attachment, without tokens', asy
     INSERT INTO oauth_accounts (user_id, provider, subject, email) VALUES ('${user.id}', 'test', 'sub-${user.id}', 'e@example.test');
     INSERT INTO purchases (user_id, item_id, price) VALUES ('${user.id}', 'extra_box', 150);
     INSERT INTO push_subscriptions (user_id, endpoint, p256dh, auth, user_agent)
-      VALUES ('${user.id}', 'https://push.example.test/e/1', 'KEYSECRETP256' || repeat('x', 74), 'KEYSECRETAUTH' || repeat('y', 9), 'TestAgent');
+      VALUES ('${user.id}', 'https://push.example.test/e/${user.id}', 'KEYSECRETP256' || repeat('x', 74), 'KEYSECRETAUTH' || repeat('y', 9), 'TestAgent');
     INSERT INTO push_preferences (user_id, runaway) VALUES ('${user.id}', false);
     INSERT INTO chat_attitudes (user_id, enthusiasm, criticism, humour) VALUES ('${user.id}', 3, 1, 2);
     INSERT INTO user_teams (user_id, creature_ids) VALUES ('${user.id}', ARRAY['${user.current_creature.id}']::uuid[]);`);
@@ -360,7 +360,7 @@ test('the export holds the personal data, as an attachment, without tokens', asy
   assert.deepEqual(e.oauth_accounts.map((o) => [o.provider, o.email]), [['test', 'e@example.test']]);
   // everything else the game keeps about the player
   assert.deepEqual(e.purchases.map((x) => [x.item_id, x.price]), [['extra_box', 150]]);
-  assert.deepEqual(e.push_subscriptions.map((x) => [x.endpoint, x.user_agent]), [['https://push.example.test/e/1', 'TestAgent']]);
+  assert.deepEqual(e.push_subscriptions.map((x) => [x.endpoint, x.user_agent]), [[`https://push.example.test/e/${user.id}`, 'TestAgent']]);
   assert.ok(!r.text.includes('KEYSECRET'), "no browser push keys in the export");
   assert.equal(e.push_preferences.runaway, false);
   assert.equal(e.push_preferences.creature_found, true);
