@@ -15,36 +15,7 @@
 #include <unistd.h>
 
 #include "store/cache.h"
-
-static redis_t *open_url(const char *url)
-{
-    char err[256] = "";
-    redis_opts_t o = { .url = url, .connect_timeout_ms = 2000, .command_timeout_ms = 2000 };
-    redis_t *r = redis_create(&o, err, sizeof err);
-    if (!r)
-        fail_msg("redis_create(%s): %s", url, err);
-    return r;
-}
-
-static int setup(void **state)
-{
-    const char *url = getenv("TEST_REDIS_URL");
-    *state = url && *url ? open_url(url) : NULL;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    redis_destroy(*state);
-    return 0;
-}
-
-#define NEED_REDIS(r)                                                                     \
-    redis_t *r = *state;                                                                  \
-    if (!r) {                                                                             \
-        skip();                                                                           \
-        return;                                                                           \
-    }
+#include "redis_fixture.h"
 
 /* Keys unique to this process so parallel runs against one server do not collide. */
 static void key(char *buf, size_t n, const char *name)
@@ -184,7 +155,7 @@ static void test_unavailable(void **state)
     close(fd);
     char url[64];
     snprintf(url, sizeof url, "redis://127.0.0.1:%d", ntohs(a.sin_port));
-    redis_t *r = open_url(url);
+    redis_t *r = fixture_redis_open(url);
     char *out = (char *)1;
     size_t len = 5;
     long h0, m0, h, m;
@@ -208,5 +179,5 @@ int main(void)
         cmocka_unit_test(test_expiry_and_bad_input),
         cmocka_unit_test(test_unavailable),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, fixture_redis_setup, fixture_redis_teardown);
 }

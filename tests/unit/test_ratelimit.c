@@ -13,36 +13,7 @@
 #include <unistd.h>
 
 #include "store/ratelimit.h"
-
-static redis_t *open_url(const char *url)
-{
-    char err[256] = "";
-    redis_opts_t o = {.url = url, .connect_timeout_ms = 2000, .command_timeout_ms = 2000};
-    redis_t *r = redis_create(&o, err, sizeof err);
-    if (!r)
-        fail_msg("redis_create(%s): %s", url, err);
-    return r;
-}
-
-static int setup(void **state)
-{
-    const char *url = getenv("TEST_REDIS_URL");
-    *state = url && *url ? open_url(url) : NULL;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    redis_destroy(*state);
-    return 0;
-}
-
-#define NEED_REDIS(r)                                                                              \
-    redis_t *r = *state;                                                                           \
-    if (!r) {                                                                                      \
-        skip();                                                                                    \
-        return;                                                                                    \
-    }
+#include "redis_fixture.h"
 
 static void test_counts_then_refuses(void **state)
 {
@@ -85,7 +56,7 @@ static void test_many_subjects_are_counted_apart(void **state)
 static void test_fails_open_without_redis(void **state)
 {
     (void)state;
-    redis_t *down = open_url("redis://127.0.0.1:9/0"); /* nothing listens on the discard port */
+    redis_t *down = fixture_redis_open("redis://127.0.0.1:9/0"); /* nothing listens on the discard port */
     const char *subjects[] = {"x", "y"};
     ratelimit_result_t res[2];
     assert_int_equal(ratelimit_hit_many(down, "test", subjects, 2, 1, 60, res), -1);
@@ -101,5 +72,5 @@ int main(void)
         cmocka_unit_test(test_many_subjects_are_counted_apart),
         cmocka_unit_test(test_fails_open_without_redis),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, fixture_redis_setup, fixture_redis_teardown);
 }
