@@ -177,6 +177,7 @@ test(`PostgreSQL stopped for ${PG_SECONDS} s under load: 503s, then recovery, no
   const ok0 = load.statuses.get(200) || 0;
   await eventually(async () => (load.statuses.get(200) || 0) > ok0 + 20, { what: 'the load succeeds again' });
   const res = await load.stop();
+  dbg('postgres', JSON.stringify([...res.statuses]), `${res.claims.length} claims`);
   assertNo500(res.statuses, 'postgres');
   assert.equal((await api(srv.url, '/readyz')).status, 200);
   await assertNothingLost(res, 'postgres');

@@ -6,7 +6,7 @@ import net from 'node:net';
 import crypto from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
-import { psql, psqlValue } from './harness.mjs';
+import { TEST_REDIS_URL, psql, psqlValue } from './harness.mjs';
 import { startOwnServer, signedIn } from './players.mjs';
 
 let a; // two instances of the web app over one PostgreSQL and one Redis
@@ -216,4 +216,38 @@ test('when a player\'s sessions end (account deleted), their sockets on every in
   }
   assert.equal(other.ws.readyState, WebSocket.OPEN, 'other players keep their sockets');
   other.ws.close();
+});
+
+test('deliveries that reach sockets still completing their upgrade wait for it (no crash)', { timeout: 60000 }, async () => {
+  // libh2o hands a socket to the server before its 101 is written; a delivery in that window
+  // used to crash the process. Flood the player's topic through Redis while sockets open.
+  const { p, user } = await signedIn(a);
+  const u = new URL(TEST_REDIS_URL);
+  const pub = net.connect(Number(u.port), u.hostname);
+  await new Promise((resolve, reject) => { pub.once('connect', resolve); pub.once('error', reject); });
+  pub.on('data', () => {}); // replies are not needed
+  let flooding = true;
+  const flood = (async () => {
+    const resp = (...args) => `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`;
+    const cmd = resp('PUBLISH', `chatlings:topic:user:${user.id}`, '{"type":"flood"}').repeat(5);
+    while (flooding) {
+      pub.write(cmd);
+      await sleep(1);
+    }
+  })();
+  try {
+    const sockets = await Promise.all(Array.from({ length: 60 }, () => connect(a, p)));
+    // (the server's subscriber may still be subscribing when this test runs first)
+    const end = Date.now() + 5000;
+    while (!sockets.every((ws) => ws.frames.some((f) => f.type === 'flood')) && Date.now() < end) await sleep(20);
+    for (const ws of sockets) assert.equal(ws.readyState, WebSocket.OPEN);
+    assert.ok(sockets.every((ws) => ws.frames.some((f) => f.type === 'flood')), 'the flood reached every socket');
+    for (const ws of sockets) ws.close();
+  } finally {
+    flooding = false;
+    await flood;
+    pub.end();
+  }
+  assert.equal(a.exitInfo, null, 'the server is still running');
+  assert.equal((await fetch(`${a.url}/healthz`)).status, 200);
 });
