@@ -46,6 +46,10 @@ void admin_set_session_cookie(http_ctx_t *ctx, const char *token);
 
 /* The primary connection with a transaction begun; NULL with the response set. */
 db_conn_t *admin_begin(http_ctx_t *ctx);
+/* Runs stmt with id as its one parameter, expecting one row: the result, or NULL after setting
+ * 404 (missing_message) or 5xx. The caller PQclear()s. */
+PGresult *admin_fetch_one(http_ctx_t *ctx, db_conn_t *db, const db_stmt_t *stmt, const char *id,
+                          const char *missing_message);
 /* Inside the admin transaction: runs stmt, which locks the row named by id and returns its
  * JSON before-image. The malloc'd image, or NULL after setting 404 (missing_message) or 5xx. */
 char *admin_lock_before(http_ctx_t *ctx, db_conn_t *db, const db_stmt_t *stmt, const char *id,

@@ -19,17 +19,10 @@
 #include "store/audit.h"
 #include "store/session.h"
 
-static oidc_origin_t ORIGIN = OIDC_ORIGIN_INIT("oidc:admin:", ADMIN_OIDC_COOKIE, 600, 1);
-
 static void unavailable(http_ctx_t *ctx, const char *message)
 {
     http_res_error(ctx->res, 503, "unavailable", message);
     http_res_header(ctx->res, "retry-after", "2");
-}
-
-void api_admin_auth_login(http_ctx_t *ctx)
-{
-    oidc_origin_begin(ctx, &ORIGIN);
 }
 
 /* A failed sign-in goes back to the portal's page with a fixed reason it can show; the real
@@ -76,28 +69,27 @@ static void audit_sign_in(http_ctx_t *ctx, db_conn_t *db, const char *user_id, c
     audit_record(db, user_id, "admin_sign_in", target, NULL, after, ctx->thread->client_ip);
 }
 
-/* The reason the portal's page shows for each refusal (the log gets the real one). */
-static const char *refusal_reason(oidc_signin_rc_t rc)
+/* A refused callback goes back to the portal's page with a fixed reason it can show. */
+static void refuse(http_ctx_t *ctx, oidc_refusal_t refusal, const char *why)
 {
-    switch (rc) {
-    case OIDC_SIGNIN_CANCELLED: return "cancelled";
-    case OIDC_SIGNIN_NO_STATE:
-    case OIDC_SIGNIN_EXPIRED: return "expired";
-    default: return "failed";
-    }
+    fail(ctx, why,
+         refusal == OIDC_SIGNIN_CANCELLED                                     ? "cancelled"
+         : refusal == OIDC_SIGNIN_NO_STATE || refusal == OIDC_SIGNIN_EXPIRED ? "expired"
+                                                                              : "failed");
+}
+
+static oidc_origin_t ORIGIN = OIDC_ORIGIN_INIT("oidc:admin:", ADMIN_OIDC_COOKIE, 600, 1, refuse);
+
+void api_admin_auth_login(http_ctx_t *ctx)
+{
+    oidc_origin_begin(ctx, &ORIGIN);
 }
 
 void api_admin_auth_callback(http_ctx_t *ctx)
 {
     oidc_identity_t id;
-    char why[512];
-    oidc_signin_rc_t rc = oidc_origin_finish(ctx, &ORIGIN, &id, why, sizeof why);
-    if (rc == OIDC_SIGNIN_RESPONDED)
+    if (oidc_origin_finish(ctx, &ORIGIN, &id))
         return;
-    if (rc != OIDC_SIGNIN_OK) {
-        fail(ctx, why, refusal_reason(rc));
-        return;
-    }
     db_conn_t *db = api_db(ctx);
     if (!db)
         return;

@@ -285,15 +285,9 @@ void api_admin_chatrooms_list(http_ctx_t *ctx)
 
 static void respond_room(http_ctx_t *ctx, db_conn_t *db, const char *id)
 {
-    const char *params[] = {id};
-    PGresult *r = db_exec(db, &STMT_ROOM_GET, params);
-    if (api_check(ctx, r))
+    PGresult *r = admin_fetch_one(ctx, db, &STMT_ROOM_GET, id, "no such chatroom");
+    if (!r)
         return;
-    if (PQntuples(r) != 1) {
-        PQclear(r);
-        http_res_error(ctx->res, 404, "not_found", "no such chatroom");
-        return;
-    }
     buf_t *b = &ctx->res->body;
     buf_reset(b);
     buf_puts(b, "{\"chatroom\":");

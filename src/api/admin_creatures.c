@@ -167,15 +167,9 @@ static void render_creature(buf_t *b, PGresult *r)
 /* Answers with the creature as it is now (after a change, from the primary). */
 static void respond_creature(http_ctx_t *ctx, db_conn_t *db, const char *id)
 {
-    const char *params[] = {id};
-    PGresult *r = db_exec(db, &STMT_GET, params);
-    if (api_check(ctx, r))
+    PGresult *r = admin_fetch_one(ctx, db, &STMT_GET, id, "no such creature");
+    if (!r)
         return;
-    if (PQntuples(r) != 1) {
-        PQclear(r);
-        http_res_error(ctx->res, 404, "not_found", "no such creature");
-        return;
-    }
     buf_t *b = &ctx->res->body;
     buf_reset(b);
     buf_puts(b, "{\"creature\":");
@@ -313,15 +307,9 @@ void api_admin_creature_reroll(http_ctx_t *ctx)
     db_conn_t *db = admin_begin(ctx);
     if (!db)
         return;
-    const char *p1[] = {id};
-    PGresult *r = db_exec(db, &STMT_LOCK_TRAITS, p1);
-    if (api_check(ctx, r))
+    PGresult *r = admin_fetch_one(ctx, db, &STMT_LOCK_TRAITS, id, "no such creature");
+    if (!r)
         goto rollback;
-    if (PQntuples(r) != 1) {
-        PQclear(r);
-        http_res_error(ctx->res, 404, "not_found", "no such creature");
-        goto rollback;
-    }
     int old[TRAIT_COUNT] = {0}, base[TRAIT_COUNT], fresh[TRAIT_COUNT];
     int have_old = !PQgetisnull(r, 0, 1) && creature_json_parse_traits(PQgetvalue(r, 0, 1), old) == 0;
     int have_base = !PQgetisnull(r, 0, 2) && creature_json_parse_traits(PQgetvalue(r, 0, 2), base) == 0;

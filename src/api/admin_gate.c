@@ -280,8 +280,8 @@ void admin_creature_cache_del(http_ctx_t *ctx, const char *creature_id)
                  ctx->req->request_id, key, CACHE_TTL_CREATURE);
 }
 
-char *admin_lock_before(http_ctx_t *ctx, db_conn_t *db, const db_stmt_t *stmt, const char *id,
-                        const char *missing_message)
+PGresult *admin_fetch_one(http_ctx_t *ctx, db_conn_t *db, const db_stmt_t *stmt, const char *id,
+                          const char *missing_message)
 {
     const char *params[] = {id};
     PGresult *r = db_exec(db, stmt, params);
@@ -292,6 +292,15 @@ char *admin_lock_before(http_ctx_t *ctx, db_conn_t *db, const db_stmt_t *stmt, c
         http_res_error(ctx->res, 404, "not_found", missing_message);
         return NULL;
     }
+    return r;
+}
+
+char *admin_lock_before(http_ctx_t *ctx, db_conn_t *db, const db_stmt_t *stmt, const char *id,
+                        const char *missing_message)
+{
+    PGresult *r = admin_fetch_one(ctx, db, stmt, id, missing_message);
+    if (!r)
+        return NULL;
     char *before = strdup(PQgetvalue(r, 0, 0));
     PQclear(r);
     return before;

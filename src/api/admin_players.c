@@ -113,15 +113,9 @@ static const db_stmt_t STMT_GET = {
 
 static void respond_player(http_ctx_t *ctx, db_conn_t *db, const char *id)
 {
-    const char *params[] = {id};
-    PGresult *r = db_exec(db, &STMT_GET, params);
-    if (api_check(ctx, r))
+    PGresult *r = admin_fetch_one(ctx, db, &STMT_GET, id, "no such player");
+    if (!r)
         return;
-    if (PQntuples(r) != 1) {
-        PQclear(r);
-        http_res_error(ctx->res, 404, "not_found", "no such player");
-        return;
-    }
     buf_t *b = &ctx->res->body;
     buf_reset(b);
     buf_puts(b, "{\"player\":{\"id\":");
@@ -224,15 +218,9 @@ static void change_player(http_ctx_t *ctx, op_t op, const char *reason)
     db_conn_t *db = admin_begin(ctx);
     if (!db)
         return;
-    const char *p1[] = {id};
-    PGresult *r = db_exec(db, &STMT_LOCK, p1);
-    if (api_check(ctx, r))
+    PGresult *r = admin_fetch_one(ctx, db, &STMT_LOCK, id, "no such player");
+    if (!r)
         goto rollback;
-    if (PQntuples(r) != 1) {
-        PQclear(r);
-        http_res_error(ctx->res, 404, "not_found", "no such player");
-        goto rollback;
-    }
     int suspended = PQgetvalue(r, 0, 1)[0] == 't', is_admin = PQgetvalue(r, 0, 2)[0] == 't';
     int noop = (op == OP_SUSPEND && suspended) || (op == OP_UNSUSPEND && !suspended) || (op == OP_GRANT && is_admin) ||
                (op == OP_REVOKE && !is_admin);

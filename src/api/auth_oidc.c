@@ -15,47 +15,34 @@
 
 #define GENERIC_FAIL "sign-in failed, please try again"
 
-static oidc_origin_t ORIGIN = OIDC_ORIGIN_INIT("oidc:flow:", AUTH_OIDC_COOKIE, AUTH_OIDC_FLOW_TTL_S, 0);
+static const db_stmt_t STMT_USER_BY_GOOGLE_ID = {
+    "auth_user_by_google_id",
+    "SELECT id FROM users WHERE google_id = $1 AND deleted_at IS NULL AND suspended_at IS NULL", 1};
+
+/* A refused callback: the player is told what they can act on, the log gets the real reason. */
+static void refuse(http_ctx_t *ctx, oidc_refusal_t refusal, const char *why)
+{
+    log_warn("oidc_callback", "request %s: %s", ctx->req->request_id, why);
+    const char *message = refusal == OIDC_SIGNIN_CANCELLED    ? "sign-in was cancelled or refused by the provider"
+                          : refusal == OIDC_SIGNIN_NO_STATE    ? "this sign-in link is invalid, please start again"
+                          : refusal == OIDC_SIGNIN_EXPIRED     ? "this sign-in link has expired, please start again"
+                          : refusal == OIDC_SIGNIN_OTHER_BROWSER ? "this sign-in was started in another browser"
+                                                                 : GENERIC_FAIL;
+    http_res_error(ctx->res, 400, "bad_request", message);
+}
+
+static oidc_origin_t ORIGIN = OIDC_ORIGIN_INIT("oidc:flow:", AUTH_OIDC_COOKIE, AUTH_OIDC_FLOW_TTL_S, 0, refuse);
 
 void api_auth_login(http_ctx_t *ctx)
 {
     oidc_origin_begin(ctx, &ORIGIN);
 }
 
-static const db_stmt_t STMT_USER_BY_GOOGLE_ID = {
-    "auth_user_by_google_id",
-    "SELECT id FROM users WHERE google_id = $1 AND deleted_at IS NULL AND suspended_at IS NULL", 1};
-
-static void fail(http_ctx_t *ctx, const char *why, const char *message)
-{
-    log_warn("oidc_callback", "request %s: %s", ctx->req->request_id, why);
-    http_res_error(ctx->res, 400, "bad_request", message);
-}
-
-/* What the player is told for each refusal (the log gets the real reason). */
-static const char *refusal_message(oidc_signin_rc_t rc)
-{
-    switch (rc) {
-    case OIDC_SIGNIN_CANCELLED: return "sign-in was cancelled or refused by the provider";
-    case OIDC_SIGNIN_NO_STATE: return "this sign-in link is invalid, please start again";
-    case OIDC_SIGNIN_EXPIRED: return "this sign-in link has expired, please start again";
-    case OIDC_SIGNIN_OTHER_BROWSER: return "this sign-in was started in another browser";
-    default: return GENERIC_FAIL;
-    }
-}
-
 void api_auth_callback(http_ctx_t *ctx)
 {
     oidc_identity_t id;
-    char why[512];
-    oidc_signin_rc_t rc = oidc_origin_finish(ctx, &ORIGIN, &id, why, sizeof why);
-    if (rc == OIDC_SIGNIN_RESPONDED)
+    if (oidc_origin_finish(ctx, &ORIGIN, &id))
         return;
-    if (rc != OIDC_SIGNIN_OK) {
-        fail(ctx, why, refusal_message(rc));
-        return;
-    }
-
     db_conn_t *db = api_db(ctx);
     if (!db)
         return;

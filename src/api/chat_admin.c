@@ -60,15 +60,9 @@ void api_admin_chat_hide(http_ctx_t *ctx)
     db_conn_t *db = admin_begin(ctx);
     if (!db)
         return;
-    const char *p1[] = {id};
-    PGresult *r = db_exec(db, &STMT_MSG_LOCK, p1);
-    if (api_check(ctx, r))
+    PGresult *r = admin_fetch_one(ctx, db, &STMT_MSG_LOCK, id, "no such message");
+    if (!r)
         goto rollback;
-    if (PQntuples(r) == 0) {
-        PQclear(r);
-        http_res_error(ctx->res, 404, "not_found", "no such message");
-        goto rollback;
-    }
     char room[40], before[300];
     snprintf(room, sizeof room, "%s", PQgetvalue(r, 0, 0));
     int already = PQgetvalue(r, 0, 1)[0] == 't';
@@ -150,15 +144,9 @@ void api_admin_chat_mute(http_ctx_t *ctx)
     db_conn_t *db = admin_begin(ctx);
     if (!db)
         return;
-    const char *p1[] = {username};
-    PGresult *r = db_exec(db, &STMT_USER_BY_NAME, p1);
-    if (api_check(ctx, r))
+    PGresult *r = admin_fetch_one(ctx, db, &STMT_USER_BY_NAME, username, "no player has this username");
+    if (!r)
         goto rollback;
-    if (PQntuples(r) == 0) {
-        PQclear(r);
-        http_res_error(ctx->res, 404, "not_found", "no player has this username");
-        goto rollback;
-    }
     char uid[40], name[128];
     snprintf(uid, sizeof uid, "%s", PQgetvalue(r, 0, 0));
     snprintf(name, sizeof name, "%s", PQgetvalue(r, 0, 1));

@@ -80,22 +80,18 @@ static oauth_flow_rc_t take_flow(http_ctx_t *ctx, oidc_origin_t *o, oidc_flow_t 
     return got;
 }
 
-static oidc_signin_rc_t refuse(oidc_signin_rc_t rc, char *why, size_t whylen, const char *text)
-{
-    snprintf(why, whylen, "%s", text);
-    return rc;
-}
-
-oidc_signin_rc_t oidc_origin_finish(http_ctx_t *ctx, oidc_origin_t *o, oidc_identity_t *id, char *why, size_t whylen)
+/* The flow's checks up to the identity: 0 with it, -1 with a 503 set, else the refusal with
+ * why for the log. */
+static int check_callback(http_ctx_t *ctx, oidc_origin_t *o, oidc_identity_t *id, char *why, size_t whylen)
 {
     const config_t *cfg = ctx->app->cfg;
     char code[4096] = "", perr[64] = "";
     oidc_flow_t flow;
     memset(&flow, 0, sizeof flow);
-    oidc_signin_rc_t rc = OIDC_SIGNIN_FAILED;
+    int rc = OIDC_SIGNIN_FAILED;
     oauth_flow_rc_t got = take_flow(ctx, o, &flow);
     if (got == OAUTH_FLOW_UNAVAILABLE) {
-        rc = OIDC_SIGNIN_RESPONDED;
+        rc = -1;
         goto out;
     }
     if (http_req_query(ctx->req, "error", perr, sizeof perr) != 0) {
@@ -104,16 +100,14 @@ oidc_signin_rc_t oidc_origin_finish(http_ctx_t *ctx, oidc_origin_t *o, oidc_iden
         rc = OIDC_SIGNIN_CANCELLED;
         goto out;
     }
-    if (got == OAUTH_FLOW_NO_STATE) {
-        rc = refuse(OIDC_SIGNIN_NO_STATE, why, whylen, "missing or malformed state");
-        goto out;
-    }
-    if (got == OAUTH_FLOW_UNKNOWN) {
-        rc = refuse(OIDC_SIGNIN_EXPIRED, why, whylen, "unknown, expired or replayed state");
-        goto out;
-    }
-    if (got == OAUTH_FLOW_OTHER_BROWSER) {
-        rc = refuse(OIDC_SIGNIN_OTHER_BROWSER, why, whylen, "browser binding cookie missing or different");
+    if (got != OAUTH_FLOW_OK) {
+        rc = got == OAUTH_FLOW_NO_STATE ? OIDC_SIGNIN_NO_STATE
+             : got == OAUTH_FLOW_UNKNOWN ? OIDC_SIGNIN_EXPIRED
+                                         : OIDC_SIGNIN_OTHER_BROWSER;
+        snprintf(why, whylen, "%s",
+                 got == OAUTH_FLOW_NO_STATE ? "missing or malformed state"
+                 : got == OAUTH_FLOW_UNKNOWN ? "unknown, expired or replayed state"
+                                             : "browser binding cookie missing or different");
         goto out;
     }
     /* RFC 9207: a provider that names itself in the response must be the one we sent the
@@ -121,22 +115,31 @@ oidc_signin_rc_t oidc_origin_finish(http_ctx_t *ctx, oidc_origin_t *o, oidc_iden
     char iss[sizeof cfg->oidc_issuer];
     int has_iss = http_req_query(ctx->req, "iss", iss, sizeof iss);
     if (has_iss < 0 || (has_iss == 1 && strcmp(iss, cfg->oidc_issuer))) {
-        rc = refuse(OIDC_SIGNIN_FAILED, why, whylen, "iss response parameter names another issuer");
+        snprintf(why, whylen, "iss response parameter names another issuer");
         goto out;
     }
     if (http_req_query(ctx->req, "code", code, sizeof code) != 1 || !code[0]) {
-        rc = refuse(OIDC_SIGNIN_FAILED, why, whylen, "missing code");
+        snprintf(why, whylen, "missing code");
         goto out;
     }
     oidc_t *c = oidc_origin_client(o, cfg);
     if (!c) {
         http_res_error(ctx->res, 503, "unavailable", "sign-in is not configured");
-        rc = OIDC_SIGNIN_RESPONDED;
+        rc = -1;
         goto out;
     }
-    rc = oidc_finish(c, code, &flow, id, why, whylen) ? OIDC_SIGNIN_FAILED : OIDC_SIGNIN_OK;
+    rc = oidc_finish(c, code, &flow, id, why, whylen) ? OIDC_SIGNIN_FAILED : 0;
 out:
     sodium_memzero(&flow, sizeof flow);
     sodium_memzero(code, sizeof code);
     return rc;
+}
+
+int oidc_origin_finish(http_ctx_t *ctx, oidc_origin_t *o, oidc_identity_t *id)
+{
+    char why[512] = "";
+    int rc = check_callback(ctx, o, id, why, sizeof why);
+    if (rc > 0)
+        o->refuse(ctx, (oidc_refusal_t)rc, why);
+    return rc ? -1 : 0;
 }

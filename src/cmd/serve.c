@@ -45,7 +45,7 @@ static void raise_fd_limit(void)
 static void deliver_topic(const char *topic, const char *payload, size_t len, void *arg)
 {
     (void)arg;
-    const size_t n = strlen(SESSION_CLOSE_TOPIC_PREFIX);
+    const size_t n = sizeof SESSION_CLOSE_TOPIC_PREFIX - 1;
     if (!strncmp(topic, SESSION_CLOSE_TOPIC_PREFIX, n)) {
         http_server_close_user(topic + n); /* the player's sessions ended somewhere */
         return;
