@@ -230,9 +230,16 @@ test('admin upload: checked by content and size, not by name or declared type', 
   assert.equal(broken.status, 400, broken.text);
   // not an image type at all
   assert.equal((await upload(png, 'text/plain')).status, 415);
-  // larger than the body limit (1 MiB): refused before any handler runs
+  // larger than the body limit (1 MiB): refused before any handler runs. libh2o answers 413 and
+  // closes without reading the rest, so a client still sending may see the reset first.
   const huge = Buffer.concat([png, Buffer.alloc(1100 * 1024)]);
-  assert.equal((await upload(huge, 'image/png')).status, 413);
+  let hugeStatus;
+  try {
+    hugeStatus = (await upload(huge, 'image/png')).status;
+  } catch (err) {
+    hugeStatus = err.cause?.code;
+  }
+  assert.ok([413, 'ECONNRESET', 'EPIPE'].includes(hugeStatus), `oversized upload: ${hugeStatus}`);
   // the public listener does not take admin routes, and players are not admins
   const p = await signedIn(srv);
   const pub = await p.p.c.request('POST', `/api/admin/creatures/${id}/artwork`, png, {
