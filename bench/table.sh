@@ -100,6 +100,8 @@ table() {
   wrk_row stats stats "GET /api/user/stats (200 owned)"
   v=$(field box_claim claims)
   wrk_row "daily box" box_claim "POST /api/daily-box/claim (${v:+$(num "$v") }fresh players' first claims)" 2000 20000
+  v=$(field box_claim_peak claims)
+  wrk_row "daily box" box_claim_peak "the same at more connections: the peak rate (${v:+$(num "$v") }claims)" 2000
   members=$(field lb_top members)
   members=${members:+ on a $(num "$members")-member board}
   wrk_row leaderboard lb_top "GET /api/leaderboard/achievements?period=week: top 100$members" "" 5000

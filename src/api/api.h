@@ -11,6 +11,8 @@
 /* The primary database connection for this request, acquired on first use and released
  * after the handler returns. NULL means PostgreSQL is unavailable: a 503 is already set. */
 db_conn_t *api_db(http_ctx_t *ctx);
+/* The same, but a failure leaves the response alone (the caller answers). */
+db_conn_t *api_db_try(http_ctx_t *ctx);
 /* The same for read-only queries (the replica when configured). */
 db_conn_t *api_db_read(http_ctx_t *ctx);
 

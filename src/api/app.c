@@ -448,7 +448,8 @@ out:
     }
 }
 
-static db_conn_t *acquire(http_ctx_t *ctx, db_pool_t *pool)
+/* answer: on failure, answer the request 503 (or leave the response to the caller) */
+static db_conn_t *acquire(http_ctx_t *ctx, db_pool_t *pool, int answer)
 {
     app_thread_t *t = ctx->thread;
     if (t->conn && t->conn_pool == pool)
@@ -456,6 +457,8 @@ static db_conn_t *acquire(http_ctx_t *ctx, db_pool_t *pool)
     release_db(t);
     t->conn = db_acquire(pool);
     if (!t->conn) {
+        if (!answer)
+            return NULL;
         http_res_error(ctx->res, 503, "unavailable", "the database is unavailable, try again shortly");
         http_res_header(ctx->res, "retry-after", "2");
         return NULL;
@@ -466,7 +469,12 @@ static db_conn_t *acquire(http_ctx_t *ctx, db_pool_t *pool)
 
 db_conn_t *api_db(http_ctx_t *ctx)
 {
-    return acquire(ctx, ctx->app->db);
+    return acquire(ctx, ctx->app->db, 1);
+}
+
+db_conn_t *api_db_try(http_ctx_t *ctx)
+{
+    return acquire(ctx, ctx->app->db, 0);
 }
 
 /* After the replica failed to hand out a connection, reads go to the primary for this long
@@ -497,7 +505,7 @@ db_conn_t *api_db_read(http_ctx_t *ctx)
         replica_down_until_ms = mono_ms() + REPLICA_RETRY_MS;
         log_warn("db_replica", "read replica unavailable: reading from the primary for %d ms", REPLICA_RETRY_MS);
     }
-    return acquire(ctx, ctx->app->db);
+    return acquire(ctx, ctx->app->db, 1);
 }
 
 int api_check(http_ctx_t *ctx, PGresult *res)

@@ -4,6 +4,7 @@
 #include "api/creature_json.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 
 #include "game/odds.h"
@@ -22,16 +23,45 @@ int rewards_pick_rarity(db_conn_t *db, rng_t *rng, rarity_t rarity, picked_t *ou
     return pick_creature(db, RARITY_NAMES[rarity], draws, n, (uint32_t)(rng_next(rng) >> 32), out, err);
 }
 
-int rewards_pick_box(db_conn_t *db, rng_t *rng, picked_t *out, PGresult **err)
+/* After want's probes missed: its exact walk, then, when an admin has deactivated the whole
+ * rarity, the nearest more common one (then upwards). */
+static int pick_after_probes(db_conn_t *db, rng_t *rng, rarity_t want, picked_t *out, PGresult **err)
 {
-    rarity_t want = odds_box_rarity(rng);
-    int rc = rewards_pick_rarity(db, rng, want, out, err);
-    /* An admin may have deactivated a whole rarity: fall back towards Common, then upwards. */
+    int rc = pick_creature(db, RARITY_NAMES[want], NULL, 0, (uint32_t)(rng_next(rng) >> 32), out, err);
     for (int r = (int)want - 1; rc == 0 && r >= 0; r--)
         rc = rewards_pick_rarity(db, rng, (rarity_t)r, out, err);
     for (int r = (int)want + 1; rc == 0 && r < RARITY_COUNT; r++)
         rc = rewards_pick_rarity(db, rng, (rarity_t)r, out, err);
     return rc;
+}
+
+int rewards_pick_boxes(db_conn_t *db, rng_t *rng, picked_t *const *out, int n, PGresult **err)
+{
+    *err = NULL;
+    if (n < 1 || n > PICK_MAX_BATCH)
+        return -1;
+    uint32_t(*draws)[PICK_MAX_DRAWS] = malloc((size_t)n * sizeof *draws);
+    if (!draws)
+        return -1;
+    rarity_t want[PICK_MAX_BATCH];
+    pick_req_t reqs[PICK_MAX_BATCH];
+    for (int i = 0; i < n; i++) {
+        want[i] = odds_box_rarity(rng);
+        reqs[i] = (pick_req_t){.rarity = RARITY_NAMES[want[i]], .draws = draws[i], .n = DRAWS[want[i]], .out = out[i]};
+        for (int k = 0; k < reqs[i].n; k++)
+            draws[i][k] = (uint32_t)(rng_next(rng) >> 32);
+    }
+    int rc = pick_probe_many(db, reqs, n, err) < 0 ? -1 : 1;
+    for (int i = 0; i < n && rc == 1; i++)
+        if (!reqs[i].found)
+            rc = pick_after_probes(db, rng, want[i], out[i], err);
+    free(draws);
+    return rc;
+}
+
+int rewards_pick_box(db_conn_t *db, rng_t *rng, picked_t *out, PGresult **err)
+{
+    return rewards_pick_boxes(db, rng, &out, 1, err);
 }
 
 static const db_stmt_t STMT_BOX_RECORD = {

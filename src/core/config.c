@@ -130,7 +130,9 @@ int config_load(config_t *c, char *err, size_t errlen)
     INT(db_idle_timeout_ms, "DB_IDLE_TIMEOUT_MS", 30000, 100, 3600000);
     INT(db_connect_timeout_ms, "DB_CONNECT_TIMEOUT_MS", 2000, 100, 60000);
     INT(db_statement_timeout_ms, "DB_STATEMENT_TIMEOUT_MS", 5000, 10, 3600000);
-    INT(handler_threads, "CHATLINGS_HANDLER_THREADS", c->db_pool_max, 1, 1024);
+    /* twice the pool: a request holds a connection only while it uses one (a box claim waiting
+     * for its batch holds none), so more claims can share a batch */
+    INT(handler_threads, "CHATLINGS_HANDLER_THREADS", 2 * c->db_pool_max, 1, 1024);
     INT(loop_threads, "CHATLINGS_LOOP_THREADS", 1, 1, 64);
     /* as long as a request may wait for a database connection: beyond it, a 503 is the answer */
     INT(queue_timeout_ms, "CHATLINGS_QUEUE_TIMEOUT_MS", c->db_connect_timeout_ms, 0, 600000);

@@ -1,54 +1,68 @@
 /* achievements: one statement checks, unlocks, pays, notifies and records telemetry, so an
- * unlock is all or nothing and needs a single round trip. */
+ * unlock is all or nothing and needs a single round trip; the statement takes a batch of
+ * players (one player is a batch of one). */
 #include "store/achievements.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
-/* Each metric's current value for player $1. The subqueries do not depend on the row, so
- * PostgreSQL runs each as an InitPlan at most once per statement, and only when some row of
- * that metric asks for it. */
-#define OWN_RARITY(r)                                                                                \
+
+/* Each metric's current value for player `u` (an SQL expression). The CASE runs only the
+ * subquery of the row's own metric. */
+#define OWN_RARITY(u, r)                                                                             \
     "(SELECT count(*) FROM (SELECT 1 FROM user_collections uc JOIN creatures c ON c.id = uc.creature_id" \
-    " WHERE uc.user_id = $1 AND c.rarity = '" r "' LIMIT 1) x)"
-#define METRIC_VALUE(a)                                                                              \
+    " WHERE uc.user_id = " u " AND c.rarity = '" r "' LIMIT 1) x)"
+#define METRIC_VALUE(a, u)                                                                           \
     "CASE " a ".metric"                                                                              \
-    " WHEN 'unique_creatures' THEN (SELECT count(*) FROM user_collections WHERE user_id = $1)"       \
-    " WHEN 'own_epic' THEN " OWN_RARITY("Epic")                                                      \
-    " WHEN 'own_legendary' THEN " OWN_RARITY("Legendary")                                            \
-    " WHEN 'own_mythical' THEN " OWN_RARITY("Mythical")                                              \
-    " WHEN 'login_streak' THEN (SELECT login_streak::bigint FROM users WHERE id = $1)"               \
-    " WHEN 'box_streak' THEN (SELECT box_streak::bigint FROM users WHERE id = $1)"                   \
-    " WHEN 'youtube_rewards' THEN (SELECT count(*) FROM youtube_likes WHERE user_id = $1 AND rewarded_at IS NOT NULL)" \
-    " WHEN 'encounter_wins' THEN (SELECT count(*) FROM encounters WHERE user_id = $1 AND status = 'won')" \
+    " WHEN 'unique_creatures' THEN (SELECT count(*) FROM user_collections WHERE user_id = " u ")"    \
+    " WHEN 'own_epic' THEN " OWN_RARITY(u, "Epic")                                                   \
+    " WHEN 'own_legendary' THEN " OWN_RARITY(u, "Legendary")                                         \
+    " WHEN 'own_mythical' THEN " OWN_RARITY(u, "Mythical")                                           \
+    " WHEN 'login_streak' THEN (SELECT login_streak::bigint FROM users WHERE id = " u ")"            \
+    " WHEN 'box_streak' THEN (SELECT box_streak::bigint FROM users WHERE id = " u ")"                \
+    " WHEN 'youtube_rewards' THEN (SELECT count(*) FROM youtube_likes WHERE user_id = " u            \
+    " AND rewarded_at IS NOT NULL)"                                                                  \
+    " WHEN 'encounter_wins' THEN (SELECT count(*) FROM encounters WHERE user_id = " u " AND status = 'won')" \
     " END"
 
-/* $1 user, $2 metrics (text[]), $3 forced achievement ids (text[]). The upsert only "returns"
- * rows that were not unlocked before, so concurrent checks pay each achievement once. */
+/* $1 players (uuid[], distinct), $2 each one's metrics and $3 each one's forced achievement
+ * ids (text[], comma-separated lists). Achievements a player has already unlocked are left
+ * out before any metric is computed, and each (player, metric) is computed once (the five
+ * collect_N share one count). The upsert only "returns" rows that were not unlocked
+ * before, so concurrent checks pay each achievement once. */
 static const db_stmt_t STMT_CHECK = {
     "achievements_check",
-    "WITH a AS (SELECT id, name, points, threshold, metric FROM achievements"
-    "           WHERE metric = ANY($2::text[]) OR id = ANY($3::text[])),"
-    " v AS (SELECT a.*, CASE WHEN a.id = ANY($3::text[]) THEN a.threshold::bigint ELSE " METRIC_VALUE("a") " END AS value"
-    "       FROM a),"
+    "WITH q AS (SELECT q.user_id, string_to_array(q.metrics, ',') AS metrics, string_to_array(q.forced, ',') AS forced"
+    "           FROM unnest($1::uuid[], $2::text[], $3::text[]) q(user_id, metrics, forced)),"
+    " a AS (SELECT q.user_id, x.id, x.name, x.points, x.threshold, x.metric, x.id = ANY(q.forced) AS forced"
+    "       FROM q JOIN achievements x ON x.metric = ANY(q.metrics) OR x.id = ANY(q.forced)"
+    "       WHERE NOT EXISTS (SELECT 1 FROM user_achievements ua WHERE ua.user_id = q.user_id"
+    "                         AND ua.achievement_id = x.id AND ua.unlocked_at IS NOT NULL)),"
+    " m AS (SELECT DISTINCT user_id, metric FROM a WHERE NOT forced),"
+    " mv AS (SELECT m.user_id, m.metric, " METRIC_VALUE("m", "m.user_id") " AS value FROM m),"
+    " v AS (SELECT a.*, CASE WHEN a.forced THEN a.threshold::bigint ELSE mv.value END AS value"
+    "       FROM a LEFT JOIN mv ON mv.user_id = a.user_id AND mv.metric = a.metric),"
     " ins AS (INSERT INTO user_achievements AS ua (user_id, achievement_id, progress, unlocked_at)"
-    "         SELECT $1, id, LEAST(value, threshold)::int, now() FROM v WHERE value >= threshold"
+    "         SELECT user_id, id, LEAST(value, threshold)::int, now() FROM v WHERE value >= threshold"
     "         ON CONFLICT (user_id, achievement_id) DO UPDATE"
     "           SET progress = EXCLUDED.progress, unlocked_at = EXCLUDED.unlocked_at"
     "           WHERE ua.unlocked_at IS NULL"
-    "         RETURNING ua.achievement_id),"
-    " got AS (SELECT a.id, a.name, a.points FROM ins JOIN a ON a.id = ins.achievement_id),"
-    " pay AS (UPDATE users SET motes = motes + g.total FROM (SELECT sum(points)::int AS total FROM got) g"
-    "         WHERE users.id = $1 AND g.total > 0 RETURNING users.motes),"
+    "         RETURNING ua.user_id, ua.achievement_id),"
+    " got AS (SELECT a.user_id, a.id, a.name, a.points FROM ins JOIN a ON a.user_id = ins.user_id AND a.id = ins.achievement_id),"
+    " pay AS (UPDATE users SET motes = motes + g.total"
+    "         FROM (SELECT user_id, sum(points)::int AS total FROM got GROUP BY user_id) g"
+    "         WHERE users.id = g.user_id AND g.total > 0 RETURNING users.motes),"
     " note AS (INSERT INTO notifications (user_id, category, title, body, data)"
-    "          SELECT $1, 'achievement', 'Achievement unlocked: ' || name,"
+    "          SELECT user_id, 'achievement', 'Achievement unlocked: ' || name,"
     "                 CASE WHEN points > 0 THEN 'You earned ' || points || ' motes.' ELSE '' END,"
     "                 jsonb_build_object('achievement_id', id, 'points', points) FROM got),"
     " tel AS (INSERT INTO telemetry_events (name, user_id, properties)"
-    "         SELECT 'achievement_unlocked', $1, jsonb_build_object('achievement_id', id, 'name', name, 'points', points)"
-    "         FROM got RETURNING properties->>'achievement_id' AS aid, properties::text AS props)"
-    " SELECT got.id, got.name, got.points, tel.props FROM got JOIN tel ON tel.aid = got.id ORDER BY got.id",
+    "         SELECT 'achievement_unlocked', user_id, jsonb_build_object('achievement_id', id, 'name', name, 'points', points)"
+    "         FROM got RETURNING user_id, properties->>'achievement_id' AS aid, properties::text AS props)"
+    " SELECT got.user_id, got.id, got.name, got.points, tel.props"
+    " FROM got JOIN tel ON tel.user_id = got.user_id AND tel.aid = got.id ORDER BY got.user_id, got.id",
     3};
 
 static const struct {
@@ -62,50 +76,86 @@ static const struct {
     {ACH_METRIC_ENCOUNTER, "encounter_wins"},
 };
 
-int achievements_check(db_conn_t *db, const char *user_id, unsigned metrics, const char *force_id,
-                       ach_unlocks_t *got, effects_t *fx, PGresult **err)
+/* "a,b,c": the metric names of a bit set */
+static void metric_list(unsigned metrics, char *out, size_t outlen)
 {
-    char list[256] = "{", forced[96] = "{}";
-    size_t len = 1;
+    size_t len = 0;
+    out[0] = '\0';
     for (size_t i = 0; i < sizeof METRICS / sizeof METRICS[0]; i++)
         if (metrics & METRICS[i].bit)
-            len += (size_t)snprintf(list + len, sizeof list - len, "%s%s", len > 1 ? "," : "", METRICS[i].names);
-    snprintf(list + len, sizeof list - len, "}");
-    /* ids are [a-z0-9_]+ (a CHECK on the table), so they need no quoting inside the array */
-    if (force_id && strspn(force_id, "abcdefghijklmnopqrstuvwxyz0123456789_") == strlen(force_id) && *force_id &&
-        strlen(force_id) < 64)
-        snprintf(forced, sizeof forced, "{%s}", force_id);
-    if (len == 1 && !strcmp(forced, "{}"))
+            len += (size_t)snprintf(out + len, outlen - len, "%s%s", len ? "," : "", METRICS[i].names);
+}
+
+/* ids are [a-z0-9_]+ (a CHECK on the table): anything else cannot name an achievement */
+static int valid_id(const char *id)
+{
+    return id && *id && strlen(id) < 64 && strspn(id, "abcdefghijklmnopqrstuvwxyz0123456789_") == strlen(id);
+}
+
+static ach_check_t *check_of(ach_check_t *checks, int n, const char *user_id)
+{
+    for (int i = 0; i < n; i++)
+        if (!strcasecmp(checks[i].user_id, user_id))
+            return &checks[i];
+    return NULL;
+}
+
+int achievements_check_many(db_conn_t *db, ach_check_t *checks, int n, PGresult **err)
+{
+    if (n > ACH_MAX_BATCH) {
+        *err = NULL;
+        return -1;
+    }
+    const char *users[ACH_MAX_BATCH], *lists[ACH_MAX_BATCH], *forced[ACH_MAX_BATCH];
+    char names[ACH_MAX_BATCH][160];
+    int asked = 0;
+    for (int i = 0; i < n; i++) {
+        metric_list(checks[i].metrics, names[i], sizeof names[i]);
+        users[i] = checks[i].user_id;
+        lists[i] = names[i];
+        forced[i] = valid_id(checks[i].force_id) ? checks[i].force_id : "";
+        asked |= names[i][0] || forced[i][0];
+    }
+    if (!asked)
         return 0;
-    const char *params[] = {user_id, list, forced};
-    PGresult *r = db_exec(db, &STMT_CHECK, params);
+    PGresult *r = db_exec_arrays(db, &STMT_CHECK,
+                                 (db_param_t[]){{.items = users, .n = n}, {.items = lists, .n = n}, {.items = forced, .n = n}});
     if (!r || PQresultStatus(r) != PGRES_TUPLES_OK) {
         *err = r;
         return -1;
     }
-    int n = PQntuples(r);
-    for (int i = 0; i < n; i++) {
+    int rows = PQntuples(r);
+    for (int i = 0; i < rows; i++) {
+        ach_check_t *c = check_of(checks, n, PQgetvalue(r, i, 0));
+        if (!c)
+            continue;
+        ach_unlocks_t *got = c->got;
         if (got && got->n < ACH_MAX_UNLOCKS) {
-            snprintf(got->items[got->n].id, sizeof got->items[0].id, "%s", PQgetvalue(r, i, 0));
-            snprintf(got->items[got->n].name, sizeof got->items[0].name, "%s", PQgetvalue(r, i, 1));
-            got->items[got->n].points = atoi(PQgetvalue(r, i, 2));
+            snprintf(got->items[got->n].id, sizeof got->items[0].id, "%s", PQgetvalue(r, i, 1));
+            snprintf(got->items[got->n].name, sizeof got->items[0].name, "%s", PQgetvalue(r, i, 2));
+            got->items[got->n].points = atoi(PQgetvalue(r, i, 3));
             got->n++;
         }
-        effects_event(fx, "achievement_unlocked", PQgetvalue(r, i, 3));
-    }
-    if (n > 0) {
-        fx->motes = 1;
-        fx->leaderboard = 1;
+        effects_event(c->fx, "achievement_unlocked", PQgetvalue(r, i, 4));
+        c->fx->motes = 1;
+        c->fx->leaderboard = 1;
     }
     PQclear(r);
-    return n;
+    return rows;
+}
+
+int achievements_check(db_conn_t *db, const char *user_id, unsigned metrics, const char *force_id,
+                       ach_unlocks_t *got, effects_t *fx, PGresult **err)
+{
+    ach_check_t one = {.user_id = user_id, .metrics = metrics, .force_id = force_id, .got = got, .fx = fx};
+    return achievements_check_many(db, &one, 1, err);
 }
 
 static const db_stmt_t STMT_LIST = {
     "achievements_list",
     "SELECT a.id, a.name, a.description, a.category, a.points, a.threshold,"
     " LEAST(a.threshold, CASE WHEN ua.unlocked_at IS NOT NULL THEN a.threshold"
-    "                    ELSE coalesce(" METRIC_VALUE("a") ", ua.progress, 0) END),"
+    "                    ELSE coalesce(" METRIC_VALUE("a", "$1") ", ua.progress, 0) END),"
     " to_char(ua.unlocked_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
     " FROM achievements a LEFT JOIN user_achievements ua ON ua.achievement_id = a.id AND ua.user_id = $1"
     " ORDER BY a.sort_order, a.id",

@@ -39,6 +39,19 @@ typedef struct ach_unlocks {
 int achievements_check(db_conn_t *db, const char *user_id, unsigned metrics, const char *force_id,
                        ach_unlocks_t *got, effects_t *fx, PGresult **err);
 
+/* One player's check in a batch. got may be NULL; fx may not. */
+#define ACH_MAX_BATCH 64
+typedef struct ach_check {
+    const char *user_id;
+    unsigned metrics;
+    const char *force_id;
+    ach_unlocks_t *got;
+    effects_t *fx;
+} ach_check_t;
+/* achievements_check for up to ACH_MAX_BATCH players at once (distinct user ids), in one
+ * statement. Returns how many were unlocked in all, or -1 with *err like achievements_check. */
+int achievements_check_many(db_conn_t *db, ach_check_t *checks, int n, PGresult **err);
+
 /* Every achievement with the player's progress: columns id, name, description, category,
  * points, threshold, progress, unlocked_at (ISO-8601 text or NULL), in display order.
  * Returns the result (caller PQclear()s) or NULL / an error result, like db_exec. */

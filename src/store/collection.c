@@ -1,6 +1,7 @@
-/* collection: the grant. One statement writes the row, the telemetry event and the
- * notification (one round trip, all or nothing); a second one checks achievements, because it
- * must see the row the first one wrote (statements in one WITH share a snapshot).
+/* collection: the grant. One statement writes the rows, the telemetry events and the
+ * notifications of a batch of players (one round trip, all or nothing; a single grant is a
+ * batch of one); a second one checks achievements, because it must see the rows the first
+ * one wrote (statements in one WITH share a snapshot).
  * Lock order: every transaction that writes a player's rows locks the player's users row first
  * (the grant does it too, a no-op when the caller already holds it), so two writers of the same
  * player queue up instead of deadlocking on collection rows against the motes update. */
@@ -9,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+
 
 /* The notification of a new find says where it came from. */
 static const struct {
@@ -25,24 +28,29 @@ static const struct {
     {"admin", NULL, " was given to you by the Chatlings team."},
 };
 
+/* $1 players (uuid[], distinct), $2 their creatures (uuid[]), $3 source, $4 title (NULL:
+ * "New chatling: <name>"), $5 the body after the creature's name. The players' rows are
+ * locked in id order, so two batches that share players queue instead of deadlocking. */
 static const db_stmt_t STMT_GRANT = {
     "collection_grant",
-    "WITH lk AS (SELECT id FROM users WHERE id = $1 FOR UPDATE),"
-    " cr AS (SELECT c.id, c.name, c.rarity FROM creatures c, lk"
-    "        WHERE c.id = $2 AND c.deleted_at IS NULL AND c.is_active),"
-    " up AS (INSERT INTO user_collections AS uc (user_id, creature_id, source) SELECT $1, id, $3 FROM cr"
+    "WITH q AS (SELECT * FROM unnest($1::uuid[], $2::uuid[]) q(user_id, creature_id)),"
+    " lk AS (SELECT id FROM users WHERE id IN (SELECT user_id FROM q) ORDER BY id FOR UPDATE),"
+    " cr AS (SELECT q.user_id, c.id, c.name, c.rarity FROM q JOIN lk ON lk.id = q.user_id"
+    "        JOIN creatures c ON c.id = q.creature_id WHERE c.deleted_at IS NULL AND c.is_active),"
+    " up AS (INSERT INTO user_collections AS uc (user_id, creature_id, source) SELECT user_id, id, $3 FROM cr"
     "        ON CONFLICT (user_id, creature_id)"
     "        DO UPDATE SET found_count = uc.found_count + 1, last_found_at = now()"
-    "        RETURNING uc.creature_id, uc.found_count, uc.rizz),"
+    "        RETURNING uc.user_id, uc.creature_id, uc.found_count, uc.rizz),"
     " tel AS (INSERT INTO telemetry_events (name, user_id, properties)"
-    "         SELECT 'creature_collected', $1, jsonb_build_object('creature_id', cr.id, 'source', $3::text,"
+    "         SELECT 'creature_collected', cr.user_id, jsonb_build_object('creature_id', cr.id, 'source', $3::text,"
     "                'rarity', cr.rarity, 'new', up.found_count = 1, 'found_count', up.found_count)"
-    "         FROM up, cr RETURNING properties::text AS props),"
+    "         FROM up JOIN cr ON cr.user_id = up.user_id RETURNING user_id, properties::text AS props),"
     " note AS (INSERT INTO notifications (user_id, category, title, body, data)"
-    "          SELECT $1, 'creature_found', coalesce($4, 'New chatling: ' || cr.name), cr.name || $5,"
+    "          SELECT cr.user_id, 'creature_found', coalesce($4, 'New chatling: ' || cr.name), cr.name || $5,"
     "                 jsonb_build_object('creature_id', cr.id, 'source', $3::text, 'rarity', cr.rarity)"
-    "          FROM up, cr WHERE up.found_count = 1)"
-    " SELECT cr.id, cr.name, cr.rarity, up.found_count, up.rizz, tel.props FROM up, cr, tel",
+    "          FROM up JOIN cr ON cr.user_id = up.user_id WHERE up.found_count = 1)"
+    " SELECT cr.user_id, cr.id, cr.name, cr.rarity, up.found_count, up.rizz, tel.props"
+    " FROM up JOIN cr ON cr.user_id = up.user_id JOIN tel ON tel.user_id = up.user_id",
     5};
 
 int collection_grant(db_conn_t *db, const char *user_id, const char *creature_id, const char *source, grant_t *out,
@@ -54,50 +62,94 @@ int collection_grant(db_conn_t *db, const char *user_id, const char *creature_id
 int collection_grant_with(db_conn_t *db, const char *user_id, const char *creature_id, const char *source,
                           unsigned extra_metrics, grant_t *out, effects_t *fx, PGresult **err)
 {
-    memset(out, 0, sizeof *out);
+    grant_req_t one = {.user_id = user_id, .creature_id = creature_id, .out = out, .fx = fx};
+    int rc = collection_grant_many(db, &one, 1, source, extra_metrics, err);
+    return rc < 0 ? -1 : one.granted;
+}
+
+static grant_req_t *req_of(grant_req_t *reqs, int n, const char *user_id)
+{
+    for (int i = 0; i < n; i++)
+        if (!strcasecmp(reqs[i].user_id, user_id))
+            return &reqs[i];
+    return NULL;
+}
+
+/* Runs the grant statement and fills each granted request's out and fx. */
+static int grant_rows(db_conn_t *db, grant_req_t *reqs, int n, const char *source, const char *title,
+                      const char *body, PGresult **err)
+{
+    const char *users[COLLECTION_MAX_BATCH], *creatures[COLLECTION_MAX_BATCH];
+    for (int i = 0; i < n; i++) {
+        users[i] = reqs[i].user_id;
+        creatures[i] = reqs[i].creature_id;
+    }
+    PGresult *r = db_exec_arrays(db, &STMT_GRANT,
+                                 (db_param_t[]){{.items = users, .n = n}, {.items = creatures, .n = n}, {.value = source},
+                                                {.value = title}, {.value = body}});
+    if (!r || PQresultStatus(r) != PGRES_TUPLES_OK) {
+        *err = r;
+        return -1;
+    }
+    int rows = PQntuples(r);
+    for (int i = 0; i < rows; i++) {
+        grant_req_t *q = req_of(reqs, n, PQgetvalue(r, i, 0));
+        if (!q)
+            continue;
+        grant_t *out = q->out;
+        snprintf(out->creature_id, sizeof out->creature_id, "%s", PQgetvalue(r, i, 1));
+        snprintf(out->name, sizeof out->name, "%s", PQgetvalue(r, i, 2));
+        snprintf(out->rarity, sizeof out->rarity, "%s", PQgetvalue(r, i, 3));
+        out->found_count = atoi(PQgetvalue(r, i, 4));
+        out->rizz = atoi(PQgetvalue(r, i, 5));
+        out->is_new = out->found_count == 1;
+        effects_event(q->fx, "creature_collected", PQgetvalue(r, i, 6));
+        q->fx->collection = 1;
+        if (out->is_new)
+            q->fx->leaderboard = 1;
+        q->granted = 1;
+    }
+    PQclear(r);
+    return rows;
+}
+
+int collection_grant_many(db_conn_t *db, grant_req_t *reqs, int n, const char *source, unsigned extra_metrics,
+                          PGresult **err)
+{
+    *err = NULL;
     const char *title = NULL, *body = NULL;
     for (size_t i = 0; i < sizeof SOURCES / sizeof SOURCES[0]; i++)
         if (!strcmp(SOURCES[i].source, source)) {
             title = SOURCES[i].title;
             body = SOURCES[i].body;
         }
-    if (!body) {
-        /* a programming error; the table's CHECK would refuse it anyway */
-        *err = NULL;
+    /* an unknown source is a programming error (the table's CHECK would refuse it anyway) */
+    if (!body || n < 1 || n > COLLECTION_MAX_BATCH)
         return -1;
+    for (int i = 0; i < n; i++) {
+        memset(reqs[i].out, 0, sizeof *reqs[i].out);
+        reqs[i].granted = 0;
     }
-    const char *params[] = {user_id, creature_id, source, title, body};
-    PGresult *r = db_exec(db, &STMT_GRANT, params);
-    if (!r || PQresultStatus(r) != PGRES_TUPLES_OK) {
-        *err = r;
-        return -1;
-    }
-    if (PQntuples(r) == 0) {
-        PQclear(r);
-        return 0;
-    }
-    snprintf(out->creature_id, sizeof out->creature_id, "%s", PQgetvalue(r, 0, 0));
-    snprintf(out->name, sizeof out->name, "%s", PQgetvalue(r, 0, 1));
-    snprintf(out->rarity, sizeof out->rarity, "%s", PQgetvalue(r, 0, 2));
-    out->found_count = atoi(PQgetvalue(r, 0, 3));
-    out->rizz = atoi(PQgetvalue(r, 0, 4));
-    out->is_new = out->found_count == 1;
-    effects_event(fx, "creature_collected", PQgetvalue(r, 0, 5));
-    PQclear(r);
-    fx->collection = 1;
-    if (out->is_new)
-        fx->leaderboard = 1;
+    int granted = grant_rows(db, reqs, n, source, title, body, err);
+    if (granted <= 0)
+        return granted;
 
-    /* Only what this find can move: the unique count and rarities when it is new, and the
+    /* Only what each find can move: the unique count and rarities when it is new, and the
      * source's own counters (YouTube rewards, encounter wins) either way. */
-    unsigned metrics = extra_metrics | (out->is_new ? ACH_METRIC_COLLECTION : 0);
-    if (!strcmp(source, "youtube"))
-        metrics |= ACH_METRIC_YOUTUBE;
-    if (!strcmp(source, "encounter"))
-        metrics |= ACH_METRIC_ENCOUNTER;
-    if (metrics && achievements_check(db, user_id, metrics, NULL, &out->unlocked, fx, err) < 0)
+    unsigned by_source = !strcmp(source, "youtube") ? ACH_METRIC_YOUTUBE : !strcmp(source, "encounter") ? ACH_METRIC_ENCOUNTER : 0;
+    ach_check_t checks[COLLECTION_MAX_BATCH];
+    int k = 0;
+    for (int i = 0; i < n; i++) {
+        if (!reqs[i].granted)
+            continue;
+        unsigned metrics = extra_metrics | by_source | (reqs[i].out->is_new ? ACH_METRIC_COLLECTION : 0);
+        if (metrics)
+            checks[k++] = (ach_check_t){.user_id = reqs[i].user_id, .metrics = metrics,
+                                        .got = &reqs[i].out->unlocked, .fx = reqs[i].fx};
+    }
+    if (k && achievements_check_many(db, checks, k, err) < 0)
         return -1;
-    return 1;
+    return granted;
 }
 
 int collection_grant_one(db_conn_t *db, redis_t *r, const char *user_id, const char *creature_id, const char *source,

@@ -37,6 +37,21 @@ int collection_grant(db_conn_t *db, const char *user_id, const char *creature_id
 int collection_grant_with(db_conn_t *db, const char *user_id, const char *creature_id, const char *source,
                           unsigned extra_metrics, grant_t *out, effects_t *fx, PGresult **err);
 
+/* One player's grant in a batch: out and fx are filled like collection_grant's; granted is
+ * set to 1 when the creature was granted, 0 when it was not active (nothing written). */
+#define COLLECTION_MAX_BATCH ACH_MAX_BATCH
+typedef struct grant_req {
+    const char *user_id;
+    const char *creature_id;
+    grant_t *out;
+    effects_t *fx;
+    int granted;
+} grant_req_t;
+/* collection_grant_with for up to COLLECTION_MAX_BATCH distinct players in one transaction of
+ * the caller, with two statements in all. Returns how many were granted, or -1 with *err. */
+int collection_grant_many(db_conn_t *db, grant_req_t *reqs, int n, const char *source, unsigned extra_metrics,
+                          PGresult **err);
+
 /* The whole thing for callers with nothing else to write (admin grants, the worker): BEGIN,
  * grant, COMMIT, effects_apply. Same returns; on -1 it has rolled back. */
 int collection_grant_one(db_conn_t *db, redis_t *r, const char *user_id, const char *creature_id, const char *source,

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/buf.h"
 #include "core/log.h"
 #include "store/metrics.h"
 
@@ -586,6 +587,51 @@ PGresult *db_exec(db_conn_t *c, const db_stmt_t *s, const char *const *params)
         }
         return r;
     }
+}
+
+int db_array_literal(buf_t *b, const char *const *items, int n)
+{
+    buf_puts(b, "{");
+    for (int i = 0; i < n; i++) {
+        if (i)
+            buf_puts(b, ",");
+        if (!items[i]) {
+            buf_puts(b, "NULL");
+            continue;
+        }
+        buf_puts(b, "\"");
+        for (const char *p = items[i]; *p; p++) {
+            if (*p == '"' || *p == '\\')
+                buf_append(b, "\\", 1);
+            buf_append(b, p, 1);
+        }
+        buf_puts(b, "\"");
+    }
+    buf_puts(b, "}");
+    return b->overflow ? -1 : 0;
+}
+
+#define DB_MAX_PARAMS 16
+
+PGresult *db_exec_arrays(db_conn_t *c, const db_stmt_t *s, const db_param_t *params)
+{
+    if (s->nparams > DB_MAX_PARAMS)
+        return NULL;
+    buf_t lit[DB_MAX_PARAMS];
+    const char *values[DB_MAX_PARAMS];
+    int bad = 0;
+    for (int i = 0; i < s->nparams; i++) {
+        buf_init(&lit[i], BUF_DEFAULT_MAX);
+        values[i] = params[i].value;
+        if (params[i].items) {
+            bad |= db_array_literal(&lit[i], params[i].items, params[i].n);
+            values[i] = lit[i].data;
+        }
+    }
+    PGresult *r = bad ? NULL : db_exec(c, s, values);
+    for (int i = 0; i < s->nparams; i++)
+        buf_free(&lit[i]);
+    return r;
 }
 
 int db_command(db_conn_t *c, const char *sql)

@@ -45,6 +45,24 @@ PGconn *db_pgconn(db_conn_t *conn);
  * or NULL when the connection failed. Check PQresultStatus for SQL errors. */
 PGresult *db_exec(db_conn_t *conn, const db_stmt_t *stmt, const char *const *params);
 
+/* A PostgreSQL array literal of n text elements ("{\"a\",NULL}"), each element quoted with
+ * its backslashes and double quotes escaped (NULL items are SQL NULLs): the value of one
+ * text[]/uuid[] parameter, so that a batch of rows travels as one statement. 0, or -1 when
+ * the buffer's limit was reached. */
+struct buf;
+int db_array_literal(struct buf *b, const char *const *items, int n);
+
+/* One parameter of db_exec_arrays: a text value (NULL = SQL NULL) or, when items is set, the
+ * array literal of its n items. */
+typedef struct db_param {
+    const char *value;
+    const char *const *items;
+    int n;
+} db_param_t;
+/* db_exec with stmt->nparams such parameters: a batch's columns travel as arrays. NULL also
+ * when a literal could not be built (out of memory). */
+PGresult *db_exec_arrays(db_conn_t *conn, const db_stmt_t *stmt, const db_param_t *params);
+
 /* Plain command without parameters (BEGIN, COMMIT, ROLLBACK). 0 on success, -1 on error. */
 int db_command(db_conn_t *conn, const char *sql);
 

@@ -31,27 +31,46 @@ void effects_event(effects_t *fx, const char *name, const char *props_json)
 
 void effects_apply(db_conn_t *db, redis_t *r, const char *user_id, effects_t *fx)
 {
-    /* one DEL for every key, one round trip */
-    char profile[96], collection[96];
-    const char *argv[3] = {"DEL"};
-    int argc = 1;
-    if (fx->motes || fx->profile) {
-        snprintf(profile, sizeof profile, "user:%s:profile", user_id);
-        argv[argc++] = profile;
+    effects_apply_many(db, r, &user_id, &fx, 1);
+}
+
+void effects_apply_many(db_conn_t *db, redis_t *r, const char *const *user_ids, effects_t *const *fx, int n)
+{
+    if (n < 1 || n > EFFECTS_MAX_BATCH)
+        return;
+    /* one DEL per key (keys of different players live in different cluster slots), all in
+     * one pipeline: one round trip */
+    char key[96];
+    int sent = 0, failed = 0;
+    for (int i = 0; i < n; i++) {
+        for (int k = 0; k < 2; k++) {
+            if (k == 0 && (fx[i]->motes || fx[i]->profile))
+                snprintf(key, sizeof key, "user:%s:profile", user_ids[i]);
+            else if (k == 1 && fx[i]->collection)
+                collection_cache_key(key, sizeof key, user_ids[i]);
+            else
+                continue;
+            const char *argv[2] = {"DEL", key};
+            if (redis_append_argv(r, 2, argv, NULL) == 0)
+                sent++;
+            else
+                failed = 1;
+        }
     }
-    if (fx->collection) {
-        collection_cache_key(collection, sizeof collection, user_id);
-        argv[argc++] = collection;
-    }
-    if (argc > 1) {
-        redisReply *rep = redis_command_argv(r, argc, argv, NULL);
-        if (!rep || rep->type != REDIS_REPLY_INTEGER)
-            log_warn("cache", "could not drop the cache of player %s (the TTL will)", user_id);
+    for (int i = 0; i < sent; i++) {
+        redisReply *rep = redis_get_reply(r);
+        failed |= !rep || rep->type != REDIS_REPLY_INTEGER;
         redis_reply_free(rep);
+        if (!rep)
+            break; /* a failed pipeline owes no more replies */
     }
-    for (int i = 0; i < fx->nevents; i++)
-        telemetry_log(user_id, fx->events[i].name, fx->events[i].props);
-    if (fx->leaderboard)
-        leaderboard_player_changed(db, r, user_id);
-    effects_init(fx);
+    if (failed)
+        log_warn("cache", "could not drop the cache of %d player(s) from %s (the TTL will)", n, user_ids[0]);
+    for (int i = 0; i < n; i++) {
+        for (int e = 0; e < fx[i]->nevents; e++)
+            telemetry_log(user_ids[i], fx[i]->events[e].name, fx[i]->events[e].props);
+        if (fx[i]->leaderboard)
+            leaderboard_player_changed(db, r, user_ids[i]);
+        effects_init(fx[i]);
+    }
 }

@@ -141,14 +141,18 @@ static const db_stmt_t STMT_SCORES_ONE = {
                " AND suspended_at IS NULL"),
     3};
 
+static const db_stmt_t STMT_SCORES_MANY = {
+    "leaderboard_scores_many",
+    SCORES_SQL("SELECT id, current_creature_id FROM users WHERE id = ANY($3::uuid[]) AND deleted_at IS NULL"
+               " AND suspended_at IS NULL"),
+    3};
+
 static const db_stmt_t STMT_SCORES_BATCH = {
     "leaderboard_scores_batch",
     SCORES_SQL("SELECT id, current_creature_id FROM users WHERE id > $3::uuid AND deleted_at IS NULL"
                " AND suspended_at IS NULL ORDER BY id LIMIT $4::int"),
     4};
 
-/* The 8 scores of one result row as Redis score text, [board][weekly]; "0" = not on the board. */
-typedef char score_text_t[LB_BOARDS][2][32];
 
 static void scores_of_row(PGresult *res, int row, score_text_t out)
 {
@@ -208,9 +212,10 @@ static int reply_ok(redisReply *rep, redis_t *r, const char *event)
     return 0;
 }
 
-static int write_player(redis_t *r, const char *week, const char *member, score_text_t s)
+/* The EVAL that writes one player's 8 scores (argv holds LB_WRITE_ARGC entries). */
+#define LB_WRITE_ARGC (5 + 2 * LB_BOARDS * 2 + 2 + LB_BOARDS * 2)
+static void write_argv(const char **argv, const char *week, const char *member, score_text_t s)
 {
-    const char *argv[3 + 18 + 10];
     int n = 0;
     argv[n++] = "EVAL";
     argv[n++] = WRITE_SCRIPT;
@@ -228,33 +233,88 @@ static int write_player(redis_t *r, const char *week, const char *member, score_
     for (int b = 0; b < LB_BOARDS; b++)
         for (int w = 0; w < 2; w++)
             argv[n++] = s[b][w];
-    return reply_ok(redis_command_argv(r, n, argv, NULL), r, "leaderboard_write");
+}
+
+static int write_player(redis_t *r, const char *week, const char *member, score_text_t s)
+{
+    const char *argv[LB_WRITE_ARGC];
+    write_argv(argv, week, member, s);
+    return reply_ok(redis_command_argv(r, LB_WRITE_ARGC, argv, NULL), r, "leaderboard_write");
+}
+
+static void zero_scores(score_text_t s)
+{
+    for (int b = 0; b < LB_BOARDS; b++)
+        for (int w = 0; w < 2; w++)
+            snprintf(s[b][w], sizeof s[b][w], "0");
 }
 
 void leaderboard_player_changed(db_conn_t *conn, redis_t *r, const char *user_id)
 {
     if (!conn || !r || !user_id)
         return;
+    lb_scores_t *s = malloc(sizeof *s);
+    if (!s)
+        return;
+    if (leaderboard_read_scores(conn, &user_id, 1, s) == 0)
+        leaderboard_write_scores(r, s);
+    free(s);
+}
+
+int leaderboard_read_scores(db_conn_t *conn, const char *const *user_ids, int n, lb_scores_t *out)
+{
+    out->n = 0;
+    if (!conn || n < 1 || n > LB_MAX_CHANGED)
+        return -1;
     week_t wk;
     week_now(&wk);
-    const char *params[] = {wk.start, wk.end, user_id};
-    PGresult *res = db_exec(conn, &STMT_SCORES_ONE, params);
+    PGresult *res = NULL;
+    if (n == 1) {
+        const char *params[] = {wk.start, wk.end, user_ids[0]};
+        res = db_exec(conn, &STMT_SCORES_ONE, params);
+    } else {
+        res = db_exec_arrays(conn, &STMT_SCORES_MANY,
+                             (db_param_t[]){{.value = wk.start}, {.value = wk.end}, {.items = user_ids, .n = n}});
+    }
     if (!res || PQresultStatus(res) != PGRES_TUPLES_OK) {
-        log_warn("leaderboard_write", "player %s: scores not recomputed: %s", user_id,
+        log_warn("leaderboard_write", "%d player(s) from %s: scores not recomputed: %s", n, user_ids[0],
                  res ? PQresultErrorMessage(res) : "database unavailable");
         PQclear(res);
+        return -1;
+    }
+    snprintf(out->week, sizeof out->week, "%s", wk.name);
+    int rows = PQntuples(res);
+    for (int i = 0; i < n; i++) {
+        snprintf(out->user_id[i], sizeof out->user_id[i], "%s", user_ids[i]);
+        zero_scores(out->scores[i]); /* deleted or suspended: off every board */
+        for (int k = 0; k < rows; k++)
+            if (!strcasecmp(PQgetvalue(res, k, 0), user_ids[i]))
+                scores_of_row(res, k, out->scores[i]);
+    }
+    out->n = n;
+    PQclear(res);
+    return 0;
+}
+
+void leaderboard_write_scores(redis_t *r, lb_scores_t *s)
+{
+    if (!r || s->n < 1)
+        return;
+    if (s->n == 1) {
+        write_player(r, s->week, s->user_id[0], s->scores[0]);
         return;
     }
-    score_text_t s;
-    if (PQntuples(res) == 1) {
-        scores_of_row(res, 0, s);
-    } else { /* deleted or suspended: off every board */
-        for (int b = 0; b < LB_BOARDS; b++)
-            for (int w = 0; w < 2; w++)
-                snprintf(s[b][w], sizeof s[b][w], "0");
+    /* one EVAL per player, in one pipeline */
+    int sent = 0;
+    for (int i = 0; i < s->n; i++) {
+        const char *argv[LB_WRITE_ARGC];
+        write_argv(argv, s->week, s->user_id[i], s->scores[i]);
+        if (redis_append_argv(r, LB_WRITE_ARGC, argv, NULL) == 0)
+            sent++;
     }
-    PQclear(res);
-    write_player(r, wk.name, user_id, s);
+    for (int i = 0; i < sent; i++)
+        if (reply_ok(redis_get_reply(r), r, "leaderboard_write") < 0)
+            break; /* a failed pipeline owes no more replies */
 }
 
 void leaderboard_player_removed(redis_t *r, const char *user_id)
@@ -262,9 +322,7 @@ void leaderboard_player_removed(redis_t *r, const char *user_id)
     if (!r || !user_id)
         return;
     score_text_t s;
-    for (int b = 0; b < LB_BOARDS; b++)
-        for (int w = 0; w < 2; w++)
-            snprintf(s[b][w], sizeof s[b][w], "0");
+    zero_scores(s);
     week_t wk;
     week_now(&wk);
     write_player(r, wk.name, user_id, s);

@@ -42,6 +42,21 @@ int leaderboard_has_decimals(int board);
  * rollover). Never fatal: a failure is logged, and the worker's presence check rebuilds
  * lost boards. */
 void leaderboard_player_changed(db_conn_t *conn, redis_t *r, const char *user_id);
+/* The same in two halves, for a batch of up to LB_MAX_CHANGED distinct players committed
+ * together: read their scores inside the writing transaction (one statement; with more than
+ * one player, run it under generic plans: plan_cache_mode = force_generic_plan), then after
+ * COMMIT write them to the boards (one Redis pipeline). read returns 0, or -1 (logged; an
+ * SQL error has aborted the caller's transaction). */
+#define LB_MAX_CHANGED 64
+typedef char score_text_t[LB_BOARDS][2][32]; /* [board][weekly] as Redis score text; "0": off */
+typedef struct lb_scores {
+    int n;
+    char week[16];
+    char user_id[LB_MAX_CHANGED][37];
+    score_text_t scores[LB_MAX_CHANGED];
+} lb_scores_t;
+int leaderboard_read_scores(db_conn_t *conn, const char *const *user_ids, int n, lb_scores_t *out);
+void leaderboard_write_scores(redis_t *r, lb_scores_t *scores);
 
 /* Takes a player off every board at once (account deleted). Best effort. */
 void leaderboard_player_removed(redis_t *r, const char *user_id);

@@ -4,7 +4,10 @@
 #include "store/pick.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "core/buf.h"
 
 #define PICK_COLS                                                                                   \
     "c.id, c.name, c.short_name, (SELECT name FROM body_types WHERE id = c.body_type_id), c.rarity," \
@@ -23,6 +26,20 @@ static const db_stmt_t STMT_PICK_PROBE = {
     " WHERE b.lo IS NOT NULL LIMIT 1",
     2};
 
+/* The probe for a batch: $1 each item's rarity, $2 each item's draws (an array literal per
+ * item). Items whose probes all miss have no row. */
+static const db_stmt_t STMT_PICK_PROBE_MANY = {
+    "pick_probe_many",
+    "SELECT q.i, " PICK_COLS
+    " FROM (SELECT min(seq) AS lo, max(seq) AS hi FROM creatures) b,"
+    " unnest($1::text[], $2::text[]) WITH ORDINALITY q(rarity, draws, i),"
+    " LATERAL (SELECT c.* FROM unnest(q.draws::bigint[]) d(u),"
+    "          LATERAL (SELECT * FROM creatures c WHERE c.seq = b.lo + ((d.u * (b.hi - b.lo + 1)::bigint) >> 32)::int"
+    "                   AND c.rarity = q.rarity AND c.deleted_at IS NULL AND c.is_active) c"
+    "          LIMIT 1) c"
+    " WHERE b.lo IS NOT NULL",
+    2};
+
 /* Count and skip in one statement, so in one snapshot: the offset is always within the count. */
 static const db_stmt_t STMT_PICK_WALK = {
     "pick_walk",
@@ -33,14 +50,29 @@ static const db_stmt_t STMT_PICK_WALK = {
     " LIMIT 1",
     2};
 
+/* the PICK_COLS of row `row`, starting at column `col` */
+static void fill_at(PGresult *r, int row, int col, picked_t *out)
+{
+    snprintf(out->id, sizeof out->id, "%s", PQgetvalue(r, row, col));
+    snprintf(out->name, sizeof out->name, "%s", PQgetvalue(r, row, col + 1));
+    snprintf(out->short_name, sizeof out->short_name, "%s", PQgetvalue(r, row, col + 2));
+    snprintf(out->body_type, sizeof out->body_type, "%s", PQgetvalue(r, row, col + 3));
+    snprintf(out->rarity, sizeof out->rarity, "%s", PQgetvalue(r, row, col + 4));
+    snprintf(out->colour_scheme, sizeof out->colour_scheme, "%s", PQgetvalue(r, row, col + 5));
+}
+
 static void fill(PGresult *r, picked_t *out)
 {
-    snprintf(out->id, sizeof out->id, "%s", PQgetvalue(r, 0, 0));
-    snprintf(out->name, sizeof out->name, "%s", PQgetvalue(r, 0, 1));
-    snprintf(out->short_name, sizeof out->short_name, "%s", PQgetvalue(r, 0, 2));
-    snprintf(out->body_type, sizeof out->body_type, "%s", PQgetvalue(r, 0, 3));
-    snprintf(out->rarity, sizeof out->rarity, "%s", PQgetvalue(r, 0, 4));
-    snprintf(out->colour_scheme, sizeof out->colour_scheme, "%s", PQgetvalue(r, 0, 5));
+    fill_at(r, 0, 0, out);
+}
+
+/* "{1,2,3}": the draws as an array literal */
+static void draws_literal(buf_t *b, const uint32_t *draws, int n)
+{
+    buf_puts(b, "{");
+    for (int i = 0; i < n; i++)
+        buf_printf(b, "%s%u", i ? "," : "", draws[i]);
+    buf_puts(b, "}");
 }
 
 /* 1 row, 0 none, -1 error. */
@@ -64,14 +96,12 @@ int pick_creature(db_conn_t *db, const char *rarity, const uint32_t *draws, int 
     if (n > PICK_MAX_DRAWS)
         n = PICK_MAX_DRAWS;
     if (n > 0) {
-        char arr[PICK_MAX_DRAWS * 11 + 3];
-        size_t len = 0;
-        arr[len++] = '{';
-        for (int i = 0; i < n; i++)
-            len += (size_t)snprintf(arr + len, sizeof arr - len, "%s%u", i ? "," : "", draws[i]);
-        snprintf(arr + len, sizeof arr - len, "}");
-        const char *params[] = {rarity, arr};
+        buf_t arr;
+        buf_init(&arr, PICK_MAX_DRAWS * 11 + 3);
+        draws_literal(&arr, draws, n);
+        const char *params[] = {rarity, arr.data};
         int rc = run(db, &STMT_PICK_PROBE, params, out, err);
+        buf_free(&arr);
         if (rc != 0)
             return rc;
     }
@@ -79,4 +109,39 @@ int pick_creature(db_conn_t *db, const char *rarity, const uint32_t *draws, int 
     snprintf(f, sizeof f, "%u", fallback);
     const char *params[] = {rarity, f};
     return run(db, &STMT_PICK_WALK, params, out, err);
+}
+
+int pick_probe_many(db_conn_t *db, pick_req_t *reqs, int n, PGresult **err)
+{
+    if (n < 1 || n > PICK_MAX_BATCH) {
+        *err = NULL;
+        return -1;
+    }
+    const char *rarities[PICK_MAX_BATCH], *lists[PICK_MAX_BATCH];
+    buf_t each[PICK_MAX_BATCH];
+    for (int i = 0; i < n; i++) {
+        buf_init(&each[i], PICK_MAX_DRAWS * 11 + 3);
+        draws_literal(&each[i], reqs[i].draws, reqs[i].n < PICK_MAX_DRAWS ? reqs[i].n : PICK_MAX_DRAWS);
+        rarities[i] = reqs[i].rarity;
+        lists[i] = each[i].data;
+        reqs[i].found = 0;
+    }
+    PGresult *r = db_exec_arrays(db, &STMT_PICK_PROBE_MANY,
+                                 (db_param_t[]){{.items = rarities, .n = n}, {.items = lists, .n = n}});
+    for (int i = 0; i < n; i++)
+        buf_free(&each[i]);
+    if (!r || PQresultStatus(r) != PGRES_TUPLES_OK) {
+        *err = r;
+        return -1;
+    }
+    int rows = PQntuples(r);
+    for (int k = 0; k < rows; k++) {
+        int i = atoi(PQgetvalue(r, k, 0)) - 1;
+        if (i < 0 || i >= n)
+            continue;
+        fill_at(r, k, 1, reqs[i].out);
+        reqs[i].found = 1;
+    }
+    PQclear(r);
+    return rows;
 }

@@ -29,4 +29,18 @@ typedef struct picked {
 int pick_creature(db_conn_t *db, const char *rarity, const uint32_t *draws, int n, uint32_t fallback, picked_t *out,
                   PGresult **err);
 
+/* The probe step of pick_creature for a batch: one statement for up to PICK_MAX_BATCH items,
+ * each with its own rarity and draws. Sets found (and out) for each item some probe hit;
+ * the others go on with pick_creature(..., n = 0, ...), the walk. Returns how many were
+ * found, or -1 (*err as pick_creature). */
+#define PICK_MAX_BATCH 64
+typedef struct pick_req {
+    const char *rarity;
+    const uint32_t *draws;
+    int n;
+    picked_t *out;
+    int found;
+} pick_req_t;
+int pick_probe_many(db_conn_t *db, pick_req_t *reqs, int n, PGresult **err);
+
 #endif

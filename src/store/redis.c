@@ -906,6 +906,16 @@ int redis_append(redis_t *r, const char *fmt, ...)
     return append_formatted(r, cmd, len);
 }
 
+int redis_append_argv(redis_t *r, int argc, const char **argv, const size_t *argvlen)
+{
+    char *cmd = NULL;
+    int len = argc > 0 ? redisFormatCommandArgv(&cmd, argc, argv, argvlen) : -1;
+    if (r->cluster)
+        return redis_cluster_append(r->cluster, cmd, len);
+    r->err[0] = '\0';
+    return append_formatted(r, cmd, len);
+}
+
 redisReply *redis_get_reply(redis_t *r)
 {
     if (r->cluster)

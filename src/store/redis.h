@@ -39,6 +39,7 @@ void redis_reply_free(redisReply *rep);
  * redis_get_reply returns NULL after a failure, which also drops the replies still owed.
  * A redis_command issued while replies are owed reads and discards them first. */
 int redis_append(redis_t *r, const char *fmt, ...);
+int redis_append_argv(redis_t *r, int argc, const char **argv, const size_t *argvlen);
 redisReply *redis_get_reply(redis_t *r);
 
 /* An idle connection the server closed is noticed before the next command and replaced

@@ -294,6 +294,45 @@ test('daily box: 50 simultaneous claims by one player, exactly one succeeds', as
   assert.equal(Number(await psqlValue(`SELECT motes FROM users WHERE id = '${user.id}'`)), motes0 + 5 + points);
 });
 
+test('daily box: many players claiming at once share transactions, each gets exactly one box of their own', async () => {
+  // 24 players, 3 simultaneous claims each: the server combines concurrent claims into one
+  // transaction per batch; every player must still see exactly one box, with its own rows,
+  // motes, achievements, notification, telemetry and board score, and nobody else's.
+  const players = await Promise.all(Array.from({ length: 24 }, () => signedIn(srv)));
+  const ids = players.map(({ user }) => `'${user.id}'`).join(',');
+  const motes0 = new Map((await psql(`SELECT id, motes FROM users WHERE id IN (${ids})`)).map(([id, m]) => [id, Number(m)]));
+  const rs = await Promise.all(players.flatMap(({ p, user }) =>
+    [0, 1, 2].map(async () => ({ user, r: await p.post('/api/daily-box/claim') }))));
+  for (const { user, p } of players) {
+    const mine = rs.filter((x) => x.user.id === user.id);
+    const ok = mine.filter((x) => x.r.status === 200);
+    assert.equal(ok.length, 1, mine.map((x) => `${x.r.status} ${x.r.text}`).join(' | '));
+    for (const x of mine) if (x.r.status !== 200) assertError(x.r, 409, 'conflict');
+    const c = ok[0].r.json;
+    const claims = await psql(`SELECT creature_id, rarity, motes FROM daily_box_claims WHERE user_id = '${user.id}'`);
+    assert.deepEqual(claims, [[c.creature.id, c.creature.rarity, '5']]);
+    assert.equal(await psqlValue(`SELECT found_count FROM user_collections WHERE user_id = '${user.id}'
+      AND creature_id = '${c.creature.id}'`), String(c.found_count));
+    const points = c.achievements.reduce((s, a) => s + a.points, 0);
+    assert.equal(c.motes, motes0.get(user.id) + 5 + points);
+    assert.equal(Number(await psqlValue(`SELECT motes FROM users WHERE id = '${user.id}'`)), c.motes);
+    assert.equal(await psqlValue(`SELECT count(*) FROM notifications WHERE user_id = '${user.id}' AND category = 'creature_found'
+      AND data->>'creature_id' = '${c.creature.id}' AND data->>'source' = 'daily_box'`), c.new ? '1' : '0');
+    assert.equal(await psqlValue(`SELECT count(*) FROM telemetry_events WHERE user_id = '${user.id}'
+      AND name = 'creature_collected' AND properties->>'creature_id' = '${c.creature.id}'`), '1');
+    for (const a of c.achievements)
+      assert.equal(await psqlValue(`SELECT count(*) FROM user_achievements WHERE user_id = '${user.id}'
+        AND achievement_id = '${a.id}' AND unlocked_at IS NOT NULL`), '1');
+    // read-after-write: the collection, the board and the box status already show the claim
+    const coll = await p.get('/api/user/collection?limit=100');
+    assert.ok(coll.json.collection.some((x) => x.id === c.creature.id), coll.text);
+    const unique = Number(await psqlValue(`SELECT count(*) FROM user_collections WHERE user_id = '${user.id}'`));
+    assert.equal((await p.get('/api/leaderboard/collection')).json.me.score, unique);
+    assert.equal((await p.get('/api/daily-box/status')).json.ready, false);
+  }
+  assert.equal(await psqlValue(`SELECT count(*) FROM daily_box_claims WHERE user_id IN (${ids})`), '24');
+});
+
 test('shop: items, validation, an atomic purchase that never overdraws', async () => {
   const { p, user } = await signedIn(srv);
   const items = await p.get('/api/shop/items');

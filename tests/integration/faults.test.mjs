@@ -202,10 +202,11 @@ test('kill -9 of a web instance mid-request: every write that answered 200 is co
   await again.stop();
 });
 
-// The handler threads are as many as the pool's connections: with both stuck behind the lock,
-// requests wait for a thread, not for the pool, and the queue timeout (CHATLINGS_QUEUE_TIMEOUT_MS,
-// = DB_CONNECT_TIMEOUT_MS) turns a long wait into a prompt 503 instead of a queue that only
-// drains when the lock lifts (which is what made this test flaky on a loaded machine).
+// The handler threads are twice the pool's connections: with both connections stuck behind the
+// lock, requests wait for a connection (DB_CONNECT_TIMEOUT_MS) or for a thread, and the queue
+// timeout (CHATLINGS_QUEUE_TIMEOUT_MS, = DB_CONNECT_TIMEOUT_MS) turns a long wait for a thread
+// into a prompt 503 instead of a queue that only drains when the lock lifts (which is what made
+// this test flaky on a loaded machine).
 test('a full pool (DB_POOL_MAX=2, slow requests) answers 503 quickly under load, never hangs', async () => {
   // resilience.test.mjs checks the same with idle clients; here a load runs alongside
   const srv = await startOwnServer({ DB_POOL_MAX: '2', DB_POOL_MIN: '1', DB_STATEMENT_TIMEOUT_MS: '1500', DB_CONNECT_TIMEOUT_MS: '1000' });

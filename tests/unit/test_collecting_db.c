@@ -257,6 +257,94 @@ static void test_achievements_idempotent(void **state)
     PQclear(r);
 }
 
+/* A batch: three players at once, one of them offered an inactive creature (not granted, the
+ * others are); each gets its own rows and its own unlocks; the probe of a batch keeps each
+ * item's rarity. */
+static void test_grant_many_and_probe_many(void **state)
+{
+    (void)state;
+    NEED_DB();
+    char ids[3][37], cids[3][37];
+    for (int i = 0; i < 3; i++) {
+        snprintf(ids[i], sizeof ids[i], "%s",
+                 sql1("INSERT INTO users (username) VALUES ('unit_many_%d_' || substr(md5(random()::text), 1, 8))"
+                      " RETURNING id",
+                      i));
+        snprintf(cids[i], sizeof cids[i], "%s",
+                 sql1("SELECT id FROM creatures WHERE rarity = 'Epic' AND is_active ORDER BY seq OFFSET %d LIMIT 1", i));
+    }
+    sql1("UPDATE creatures SET is_active = false WHERE id = '%s'", cids[2]);
+    grant_t g[3];
+    effects_t fx[3];
+    grant_req_t reqs[3];
+    for (int i = 0; i < 3; i++) {
+        effects_init(&fx[i]);
+        reqs[i] = (grant_req_t){.user_id = ids[i], .creature_id = cids[i], .out = &g[i], .fx = &fx[i]};
+    }
+    PGresult *err = NULL;
+    assert_int_equal(db_command(conn, "BEGIN"), 0);
+    int rc = collection_grant_many(conn, reqs, 3, "admin", 0, &err);
+    if (rc < 0)
+        fail_msg("grant_many: %s", err ? PQresultErrorMessage(err) : "connection lost");
+    assert_int_equal(db_command(conn, "COMMIT"), 0);
+    sql1("UPDATE creatures SET is_active = true WHERE id = '%s'", cids[2]);
+    assert_int_equal(rc, 2);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(reqs[i].granted, 1);
+        assert_string_equal(g[i].creature_id, cids[i]);
+        assert_true(g[i].is_new);
+        /* a first find that is an Epic: collect_1 and own_epic, for this player only */
+        assert_int_equal(g[i].unlocked.n, 2);
+        assert_string_equal(g[i].unlocked.items[0].id, "collect_1");
+        assert_string_equal(g[i].unlocked.items[1].id, "own_epic");
+        assert_true(fx[i].collection && fx[i].leaderboard && fx[i].motes);
+        assert_int_equal(fx[i].nevents, 3);
+        char want[48];
+        snprintf(want, sizeof want, "1/%s", cids[i]);
+        assert_string_equal(sql1("SELECT count(*) || '/' || min(creature_id::text) FROM user_collections"
+                                 " WHERE user_id = '%s'", ids[i]),
+                            want);
+        assert_string_equal(sql1("SELECT count(*) FROM notifications WHERE user_id = '%s'", ids[i]), "3");
+    }
+    assert_int_equal(reqs[2].granted, 0);
+    assert_int_equal(g[2].unlocked.n, 0);
+    assert_int_equal(fx[2].nevents, 0);
+    assert_string_equal(sql1("SELECT count(*) FROM user_collections WHERE user_id = '%s'", ids[2]), "0");
+
+    /* the batch probe: each item keeps its own rarity and gets the creature its draw names
+     * (draws made to hit a known creature of each rarity: the catalogue's seq may be sparse
+     * here, where random draws would miss) */
+    static const char *const RAR[3] = {"Common", "Rare", "Epic"};
+    uint32_t draws[3][1];
+    char want_id[3][37];
+    picked_t out[3];
+    pick_req_t preqs[3];
+    for (int i = 0; i < 3; i++) {
+        const char *row = sql1("WITH b AS (SELECT min(seq) AS lo, max(seq) AS hi FROM creatures),"
+                               " c AS (SELECT id, seq FROM creatures WHERE rarity = '%s' AND is_active"
+                               " AND deleted_at IS NULL ORDER BY seq LIMIT 1)"
+                               " SELECT ceil((c.seq - b.lo)::numeric * 4294967296 / (b.hi - b.lo + 1))::bigint"
+                               " || ' ' || c.id FROM b, c",
+                               RAR[i]);
+        unsigned long u = 0;
+        assert_int_equal(sscanf(row, "%lu %36s", &u, want_id[i]), 2);
+        draws[i][0] = (uint32_t)u;
+        preqs[i] = (pick_req_t){.rarity = RAR[i], .draws = draws[i], .n = 1, .out = &out[i]};
+    }
+    assert_int_equal(pick_probe_many(conn, preqs, 3, &err), 3);
+    for (int i = 0; i < 3; i++) {
+        assert_true(preqs[i].found);
+        assert_string_equal(out[i].rarity, RAR[i]);
+        assert_string_equal(out[i].id, want_id[i]);
+    }
+    /* a draw that names a creature of another rarity misses: no row, found stays 0 */
+    preqs[0].rarity = "Mythical";
+    assert_int_equal(pick_probe_many(conn, preqs, 1, &err), 0);
+    assert_false(preqs[0].found);
+    for (int i = 0; i < 3; i++)
+        sql1("DELETE FROM users WHERE id = '%s'", ids[i]);
+}
+
 static void test_box_ready_once_per_cycle(void **state)
 {
     (void)state;
@@ -289,6 +377,7 @@ int main(void)
         cmocka_unit_test(test_pick_fallback_walk),
         cmocka_unit_test(test_grant),
         cmocka_unit_test(test_achievements_idempotent),
+        cmocka_unit_test(test_grant_many_and_probe_many),
         cmocka_unit_test(test_box_ready_once_per_cycle),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -17,11 +17,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/buf.h"
 #include "store/db.h"
 
 static const db_stmt_t ECHO = {"test_db_echo", "SELECT $1::text || '!'", 1};
 static const db_stmt_t IS_NULL = {"test_db_is_null", "SELECT ($1::text IS NULL)::int", 1};
 static const db_stmt_t DIVIDE = {"test_db_divide", "SELECT 10 / $1::int", 1};
+static const db_stmt_t ARRAY_ITEMS = {"test_db_array_items",
+                                      "SELECT coalesce(x, '<null>') FROM unnest($1::text[]) WITH ORDINALITY u(x, i) ORDER BY i",
+                                      1};
 static const db_stmt_t PID = {"test_db_pid", "SELECT pg_backend_pid()", 0};
 static const db_stmt_t PREPARED_COUNT = {"test_db_prepared_count",
                                          "SELECT count(*) FROM pg_prepared_statements WHERE name = $1", 1};
@@ -448,11 +452,44 @@ static void test_threads(void **state)
     db_pool_destroy(p);
 }
 
+/* An array literal reaches PostgreSQL element for element, whatever the elements hold. */
+static void test_array_literal(void **state)
+{
+    (void)state;
+    NEED_DB();
+    db_pool_t *p = make_pool(test_url(), 1, 0, 30000, 2000);
+    db_conn_t *c = db_acquire(p);
+    assert_non_null(c);
+    const char *items[] = {"plain", "", "with,comma", "{braces}", "quote\"d", "back\\slash", NULL, "NULL", " sp ace "};
+    int n = (int)(sizeof items / sizeof items[0]);
+    buf_t b;
+    buf_init(&b, 4096);
+    assert_int_equal(db_array_literal(&b, items, n), 0);
+    const char *params[] = {b.data};
+    PGresult *r = db_exec(c, &ARRAY_ITEMS, params);
+    assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+    assert_int_equal(PQntuples(r), n);
+    for (int i = 0; i < n; i++)
+        assert_string_equal(PQgetvalue(r, i, 0), items[i] ? items[i] : "<null>");
+    PQclear(r);
+    /* an empty batch is an empty array; a literal past the buffer's limit is refused */
+    buf_reset(&b);
+    assert_int_equal(db_array_literal(&b, items, 0), 0);
+    assert_string_equal(b.data, "{}");
+    buf_free(&b);
+    buf_init(&b, 8);
+    assert_int_equal(db_array_literal(&b, items, n), -1);
+    buf_free(&b);
+    db_release(p, c);
+    db_pool_destroy(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_acquire_release),
         cmocka_unit_test(test_prepared_reuse),
+        cmocka_unit_test(test_array_literal),
         cmocka_unit_test(test_pool_max),
         cmocka_unit_test(test_broken_replaced),
         cmocka_unit_test(test_warm_and_idle),
