@@ -1,7 +1,8 @@
 #!/bin/sh
 # redis-cluster.sh: a local Redis Cluster for tests — 3 masters + 3 replicas, ports BASE..BASE+5,
 # each node in DIR/nodeN. `start DIR [BASE]` (default 24300) prints the REDIS_URL to use;
-# `stop DIR` stops the nodes it started. Exit 3 when redis-cli has no --cluster support.
+# `stop DIR` stops the nodes it started and waits for them to exit. Exit 3 when redis-cli has no
+# --cluster support.
 set -eu
 cmd=${1:-}
 dir=${2:-}
@@ -51,11 +52,18 @@ start)
     echo "redis+cluster://127.0.0.1:$base,127.0.0.1:$((base + 1)),127.0.0.1:$((base + 2))"
     ;;
 stop)
+    # TERM, then wait (10 s at most) for each node to exit: a node saves its data on the way
+    # out, and a caller that removes DIR right after must not race those writes
+    pids=''
     for pf in "$dir"/node*/redis.pid; do
         [ -f "$pf" ] || continue
         pid=$(cat "$pf")
-        kill "$pid" 2>/dev/null || true
+        if kill "$pid" 2>/dev/null; then pids="$pids $pid"; fi
         rm -f "$pf"
+    done
+    for pid in $pids; do
+        n=0
+        while kill -0 "$pid" 2>/dev/null && [ "$n" -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
     done
     ;;
 *)
