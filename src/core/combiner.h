@@ -28,6 +28,9 @@ typedef struct combiner {
 } combiner_t;
 
 #define COMBINER_MAX_ITEMS 64
+/* A combiner with static storage, ready without combiner_init (max_items <= COMBINER_MAX_ITEMS). */
+#define COMBINER_INITIALIZER(max_running, max_items, run)                                           \
+    {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, NULL, 0, (max_running), (max_items), (run)}
 /* max_items is capped at COMBINER_MAX_ITEMS. 0, or -1 when the mutex/condvar could not be made. */
 int combiner_init(combiner_t *c, int max_running, int max_items, combiner_run_fn run);
 void combiner_destroy(combiner_t *c);

@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 
 /* Each metric's current value for player `u` (an SQL expression). The CASE runs only the
@@ -34,9 +33,10 @@
  * before, so concurrent checks pay each achievement once. */
 static const db_stmt_t STMT_CHECK = {
     "achievements_check",
-    "WITH q AS (SELECT q.user_id, string_to_array(q.metrics, ',') AS metrics, string_to_array(q.forced, ',') AS forced"
-    "           FROM unnest($1::uuid[], $2::text[], $3::text[]) q(user_id, metrics, forced)),"
-    " a AS (SELECT q.user_id, x.id, x.name, x.points, x.threshold, x.metric, x.id = ANY(q.forced) AS forced"
+    "WITH q AS (SELECT q.i, q.user_id, string_to_array(q.metrics, ',') AS metrics,"
+    "                  string_to_array(q.forced, ',') AS forced"
+    "           FROM unnest($1::uuid[], $2::text[], $3::text[]) WITH ORDINALITY q(user_id, metrics, forced, i)),"
+    " a AS (SELECT q.i, q.user_id, x.id, x.name, x.points, x.threshold, x.metric, x.id = ANY(q.forced) AS forced"
     "       FROM q JOIN achievements x ON x.metric = ANY(q.metrics) OR x.id = ANY(q.forced)"
     "       WHERE NOT EXISTS (SELECT 1 FROM user_achievements ua WHERE ua.user_id = q.user_id"
     "                         AND ua.achievement_id = x.id AND ua.unlocked_at IS NOT NULL)),"
@@ -50,7 +50,7 @@ static const db_stmt_t STMT_CHECK = {
     "           SET progress = EXCLUDED.progress, unlocked_at = EXCLUDED.unlocked_at"
     "           WHERE ua.unlocked_at IS NULL"
     "         RETURNING ua.user_id, ua.achievement_id),"
-    " got AS (SELECT a.user_id, a.id, a.name, a.points FROM ins JOIN a ON a.user_id = ins.user_id AND a.id = ins.achievement_id),"
+    " got AS (SELECT a.i, a.user_id, a.id, a.name, a.points FROM ins JOIN a ON a.user_id = ins.user_id AND a.id = ins.achievement_id),"
     " pay AS (UPDATE users SET motes = motes + g.total"
     "         FROM (SELECT user_id, sum(points)::int AS total FROM got GROUP BY user_id) g"
     "         WHERE users.id = g.user_id AND g.total > 0 RETURNING users.motes),"
@@ -61,8 +61,8 @@ static const db_stmt_t STMT_CHECK = {
     " tel AS (INSERT INTO telemetry_events (name, user_id, properties)"
     "         SELECT 'achievement_unlocked', user_id, jsonb_build_object('achievement_id', id, 'name', name, 'points', points)"
     "         FROM got RETURNING user_id, properties->>'achievement_id' AS aid, properties::text AS props)"
-    " SELECT got.user_id, got.id, got.name, got.points, tel.props"
-    " FROM got JOIN tel ON tel.user_id = got.user_id AND tel.aid = got.id ORDER BY got.user_id, got.id",
+    " SELECT got.i, got.id, got.name, got.points, tel.props"
+    " FROM got JOIN tel ON tel.user_id = got.user_id AND tel.aid = got.id ORDER BY got.i, got.id",
     3};
 
 static const struct {
@@ -92,14 +92,6 @@ static int valid_id(const char *id)
     return id && *id && strlen(id) < 64 && strspn(id, "abcdefghijklmnopqrstuvwxyz0123456789_") == strlen(id);
 }
 
-static ach_check_t *check_of(ach_check_t *checks, int n, const char *user_id)
-{
-    for (int i = 0; i < n; i++)
-        if (!strcasecmp(checks[i].user_id, user_id))
-            return &checks[i];
-    return NULL;
-}
-
 int achievements_check_many(db_conn_t *db, ach_check_t *checks, int n, PGresult **err)
 {
     if (n > ACH_MAX_BATCH) {
@@ -126,9 +118,10 @@ int achievements_check_many(db_conn_t *db, ach_check_t *checks, int n, PGresult 
     }
     int rows = PQntuples(r);
     for (int i = 0; i < rows; i++) {
-        ach_check_t *c = check_of(checks, n, PQgetvalue(r, i, 0));
-        if (!c)
+        int k = db_row_index(r, i, 0, n);
+        if (k < 0)
             continue;
+        ach_check_t *c = &checks[k];
         ach_unlocks_t *got = c->got;
         if (got && got->n < ACH_MAX_UNLOCKS) {
             snprintf(got->items[got->n].id, sizeof got->items[0].id, "%s", PQgetvalue(r, i, 1));

@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 
 /* The notification of a new find says where it came from. */
@@ -33,9 +32,9 @@ static const struct {
  * locked in id order, so two batches that share players queue instead of deadlocking. */
 static const db_stmt_t STMT_GRANT = {
     "collection_grant",
-    "WITH q AS (SELECT * FROM unnest($1::uuid[], $2::uuid[]) q(user_id, creature_id)),"
+    "WITH q AS (SELECT * FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY q(user_id, creature_id, i)),"
     " lk AS (SELECT id FROM users WHERE id IN (SELECT user_id FROM q) ORDER BY id FOR UPDATE),"
-    " cr AS (SELECT q.user_id, c.id, c.name, c.rarity FROM q JOIN lk ON lk.id = q.user_id"
+    " cr AS (SELECT q.i, q.user_id, c.id, c.name, c.rarity FROM q JOIN lk ON lk.id = q.user_id"
     "        JOIN creatures c ON c.id = q.creature_id WHERE c.deleted_at IS NULL AND c.is_active),"
     " up AS (INSERT INTO user_collections AS uc (user_id, creature_id, source) SELECT user_id, id, $3 FROM cr"
     "        ON CONFLICT (user_id, creature_id)"
@@ -49,7 +48,7 @@ static const db_stmt_t STMT_GRANT = {
     "          SELECT cr.user_id, 'creature_found', coalesce($4, 'New chatling: ' || cr.name), cr.name || $5,"
     "                 jsonb_build_object('creature_id', cr.id, 'source', $3::text, 'rarity', cr.rarity)"
     "          FROM up JOIN cr ON cr.user_id = up.user_id WHERE up.found_count = 1)"
-    " SELECT cr.user_id, cr.id, cr.name, cr.rarity, up.found_count, up.rizz, tel.props"
+    " SELECT cr.i, cr.id, cr.name, cr.rarity, up.found_count, up.rizz, tel.props"
     " FROM up JOIN cr ON cr.user_id = up.user_id JOIN tel ON tel.user_id = up.user_id",
     5};
 
@@ -65,14 +64,6 @@ int collection_grant_with(db_conn_t *db, const char *user_id, const char *creatu
     grant_req_t one = {.user_id = user_id, .creature_id = creature_id, .out = out, .fx = fx};
     int rc = collection_grant_many(db, &one, 1, source, extra_metrics, err);
     return rc < 0 ? -1 : one.granted;
-}
-
-static grant_req_t *req_of(grant_req_t *reqs, int n, const char *user_id)
-{
-    for (int i = 0; i < n; i++)
-        if (!strcasecmp(reqs[i].user_id, user_id))
-            return &reqs[i];
-    return NULL;
 }
 
 /* Runs the grant statement and fills each granted request's out and fx. */
@@ -93,9 +84,10 @@ static int grant_rows(db_conn_t *db, grant_req_t *reqs, int n, const char *sourc
     }
     int rows = PQntuples(r);
     for (int i = 0; i < rows; i++) {
-        grant_req_t *q = req_of(reqs, n, PQgetvalue(r, i, 0));
-        if (!q)
+        int k = db_row_index(r, i, 0, n);
+        if (k < 0)
             continue;
+        grant_req_t *q = &reqs[k];
         grant_t *out = q->out;
         snprintf(out->creature_id, sizeof out->creature_id, "%s", PQgetvalue(r, i, 1));
         snprintf(out->name, sizeof out->name, "%s", PQgetvalue(r, i, 2));

@@ -634,6 +634,12 @@ PGresult *db_exec_arrays(db_conn_t *c, const db_stmt_t *s, const db_param_t *par
     return r;
 }
 
+int db_row_index(const PGresult *r, int row, int col, int n)
+{
+    long i = strtol(PQgetvalue(r, row, col), NULL, 10) - 1;
+    return i >= 0 && i < n ? (int)i : -1;
+}
+
 int db_command(db_conn_t *c, const char *sql)
 {
     if (!c || c->broken)

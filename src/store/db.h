@@ -63,6 +63,10 @@ typedef struct db_param {
  * when a literal could not be built (out of memory). */
 PGresult *db_exec_arrays(db_conn_t *conn, const db_stmt_t *stmt, const db_param_t *params);
 
+/* The batch item a result row belongs to: column col holds its 1-based ordinality (WITH
+ * ORDINALITY over the batch's arrays); returns the 0-based index, or -1 when not below n. */
+int db_row_index(const PGresult *r, int row, int col, int n);
+
 /* Plain command without parameters (BEGIN, COMMIT, ROLLBACK). 0 on success, -1 on error. */
 int db_command(db_conn_t *conn, const char *sql);
 

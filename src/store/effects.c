@@ -29,6 +29,15 @@ void effects_event(effects_t *fx, const char *name, const char *props_json)
     fx->nevents++;
 }
 
+static void append_del(redis_t *r, const char *key, int *sent, int *failed)
+{
+    const char *argv[2] = {"DEL", key};
+    if (redis_append_argv(r, 2, argv, NULL) == 0)
+        (*sent)++;
+    else
+        *failed = 1;
+}
+
 void effects_apply(db_conn_t *db, redis_t *r, const char *user_id, effects_t *fx)
 {
     effects_apply_many(db, r, &user_id, &fx, 1);
@@ -43,18 +52,13 @@ void effects_apply_many(db_conn_t *db, redis_t *r, const char *const *user_ids, 
     char key[96];
     int sent = 0, failed = 0;
     for (int i = 0; i < n; i++) {
-        for (int k = 0; k < 2; k++) {
-            if (k == 0 && (fx[i]->motes || fx[i]->profile))
-                snprintf(key, sizeof key, "user:%s:profile", user_ids[i]);
-            else if (k == 1 && fx[i]->collection)
-                collection_cache_key(key, sizeof key, user_ids[i]);
-            else
-                continue;
-            const char *argv[2] = {"DEL", key};
-            if (redis_append_argv(r, 2, argv, NULL) == 0)
-                sent++;
-            else
-                failed = 1;
+        if (fx[i]->motes || fx[i]->profile) {
+            snprintf(key, sizeof key, "user:%s:profile", user_ids[i]);
+            append_del(r, key, &sent, &failed);
+        }
+        if (fx[i]->collection) {
+            collection_cache_key(key, sizeof key, user_ids[i]);
+            append_del(r, key, &sent, &failed);
         }
     }
     for (int i = 0; i < sent; i++) {

@@ -249,16 +249,44 @@ static void zero_scores(score_text_t s)
             snprintf(s[b][w], sizeof s[b][w], "0");
 }
 
+/* The scores of n players in week wk into out[0..n) (zeros for one deleted or suspended: off
+ * every board). 0, or -1 (logged). */
+static int read_scores(db_conn_t *conn, const week_t *wk, const char *const *user_ids, int n, score_text_t *out)
+{
+    PGresult *res = NULL;
+    if (n == 1) {
+        const char *params[] = {wk->start, wk->end, user_ids[0]};
+        res = db_exec(conn, &STMT_SCORES_ONE, params);
+    } else {
+        res = db_exec_arrays(conn, &STMT_SCORES_MANY,
+                             (db_param_t[]){{.value = wk->start}, {.value = wk->end}, {.items = user_ids, .n = n}});
+    }
+    if (!res || PQresultStatus(res) != PGRES_TUPLES_OK) {
+        log_warn("leaderboard_write", "%d player(s) from %s: scores not recomputed: %s", n, user_ids[0],
+                 res ? PQresultErrorMessage(res) : "database unavailable");
+        PQclear(res);
+        return -1;
+    }
+    int rows = PQntuples(res);
+    for (int i = 0; i < n; i++) {
+        zero_scores(out[i]);
+        for (int k = 0; k < rows; k++)
+            if (!strcasecmp(PQgetvalue(res, k, 0), user_ids[i]))
+                scores_of_row(res, k, out[i]);
+    }
+    PQclear(res);
+    return 0;
+}
+
 void leaderboard_player_changed(db_conn_t *conn, redis_t *r, const char *user_id)
 {
     if (!conn || !r || !user_id)
         return;
-    lb_scores_t *s = malloc(sizeof *s);
-    if (!s)
-        return;
-    if (leaderboard_read_scores(conn, &user_id, 1, s) == 0)
-        leaderboard_write_scores(r, s);
-    free(s);
+    week_t wk;
+    week_now(&wk);
+    score_text_t s;
+    if (read_scores(conn, &wk, &user_id, 1, &s) == 0)
+        write_player(r, wk.name, user_id, s);
 }
 
 int leaderboard_read_scores(db_conn_t *conn, const char *const *user_ids, int n, lb_scores_t *out)
@@ -268,31 +296,12 @@ int leaderboard_read_scores(db_conn_t *conn, const char *const *user_ids, int n,
         return -1;
     week_t wk;
     week_now(&wk);
-    PGresult *res = NULL;
-    if (n == 1) {
-        const char *params[] = {wk.start, wk.end, user_ids[0]};
-        res = db_exec(conn, &STMT_SCORES_ONE, params);
-    } else {
-        res = db_exec_arrays(conn, &STMT_SCORES_MANY,
-                             (db_param_t[]){{.value = wk.start}, {.value = wk.end}, {.items = user_ids, .n = n}});
-    }
-    if (!res || PQresultStatus(res) != PGRES_TUPLES_OK) {
-        log_warn("leaderboard_write", "%d player(s) from %s: scores not recomputed: %s", n, user_ids[0],
-                 res ? PQresultErrorMessage(res) : "database unavailable");
-        PQclear(res);
+    if (read_scores(conn, &wk, user_ids, n, out->scores) < 0)
         return -1;
-    }
     snprintf(out->week, sizeof out->week, "%s", wk.name);
-    int rows = PQntuples(res);
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < n; i++)
         snprintf(out->user_id[i], sizeof out->user_id[i], "%s", user_ids[i]);
-        zero_scores(out->scores[i]); /* deleted or suspended: off every board */
-        for (int k = 0; k < rows; k++)
-            if (!strcasecmp(PQgetvalue(res, k, 0), user_ids[i]))
-                scores_of_row(res, k, out->scores[i]);
-    }
     out->n = n;
-    PQclear(res);
     return 0;
 }
 
@@ -300,10 +309,6 @@ void leaderboard_write_scores(redis_t *r, lb_scores_t *s)
 {
     if (!r || s->n < 1)
         return;
-    if (s->n == 1) {
-        write_player(r, s->week, s->user_id[0], s->scores[0]);
-        return;
-    }
     /* one EVAL per player, in one pipeline */
     int sent = 0;
     for (int i = 0; i < s->n; i++) {

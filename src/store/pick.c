@@ -136,8 +136,8 @@ int pick_probe_many(db_conn_t *db, pick_req_t *reqs, int n, PGresult **err)
     }
     int rows = PQntuples(r);
     for (int k = 0; k < rows; k++) {
-        int i = atoi(PQgetvalue(r, k, 0)) - 1;
-        if (i < 0 || i >= n)
+        int i = db_row_index(r, k, 0, n);
+        if (i < 0)
             continue;
         fill_at(r, k, 1, reqs[i].out);
         reqs[i].found = 1;

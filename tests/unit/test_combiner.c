@@ -63,11 +63,12 @@ static void run(void *leader_ctx, combiner_item_t **items, int n)
 static const char *KEYS[] = {"a", "b", "c", "d"}; /* 16 threads over 4 keys: many duplicates */
 static int lost;
 
+/* arg: the thread's number, or -1 for items without a key */
 static void *worker(void *arg)
 {
     long id = (long)arg;
     for (int r = 0; r < ROUNDS; r++) {
-        job_t j = {.item.key = KEYS[(id + r) % 4]};
+        job_t j = {.item.key = id < 0 ? NULL : KEYS[(id + r) % 4]};
         combiner_submit(&comb, &j.item, &j);
         if (j.runs != 1) {
             pthread_mutex_lock(&stats_mu);
@@ -76,6 +77,16 @@ static void *worker(void *arg)
         }
     }
     return NULL;
+}
+
+/* THREADS workers to the end, with keyed items or not */
+static void run_workers(int keyed)
+{
+    pthread_t t[THREADS];
+    for (long i = 0; i < THREADS; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, worker, (void *)(keyed ? i : -1L)), 0);
+    for (int i = 0; i < THREADS; i++)
+        pthread_join(t[i], NULL);
 }
 
 static void reset_stats(void)
@@ -88,11 +99,7 @@ static void test_every_item_once_keys_apart_bounded(void **state)
     (void)state;
     reset_stats();
     assert_int_equal(combiner_init(&comb, 2, 8, run), 0);
-    pthread_t t[THREADS];
-    for (long i = 0; i < THREADS; i++)
-        assert_int_equal(pthread_create(&t[i], NULL, worker, (void *)i), 0);
-    for (int i = 0; i < THREADS; i++)
-        pthread_join(t[i], NULL);
+    run_workers(1);
     combiner_destroy(&comb);
     assert_int_equal(lost, 0);
     assert_int_equal(items_seen, THREADS * ROUNDS);
@@ -119,31 +126,12 @@ static void test_lone_caller_runs_its_own_item(void **state)
     assert_int_equal(biggest, 1);
 }
 
-static void *keyless_worker(void *arg)
-{
-    (void)arg;
-    for (int r = 0; r < ROUNDS; r++) {
-        job_t j = {.item.key = NULL};
-        combiner_submit(&comb, &j.item, &j);
-        if (j.runs != 1) {
-            pthread_mutex_lock(&stats_mu);
-            lost++;
-            pthread_mutex_unlock(&stats_mu);
-        }
-    }
-    return NULL;
-}
-
 static void test_batches_capped_at_max_items(void **state)
 {
     (void)state;
     reset_stats();
     assert_int_equal(combiner_init(&comb, 1, 3, run), 0);
-    pthread_t t[THREADS];
-    for (long i = 0; i < THREADS; i++)
-        assert_int_equal(pthread_create(&t[i], NULL, keyless_worker, NULL), 0);
-    for (int i = 0; i < THREADS; i++)
-        pthread_join(t[i], NULL);
+    run_workers(0);
     combiner_destroy(&comb);
     assert_int_equal(lost, 0);
     assert_int_equal(items_seen, THREADS * ROUNDS);
