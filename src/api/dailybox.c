@@ -75,25 +75,31 @@ void api_dailybox_status(http_ctx_t *ctx)
 
 /* A batch of claims (distinct players): $1 players, $2 each one's today (UTC), $3 motes,
  * $4 and $5 each box's creature and its rarity. The claim and the record of the box are one
- * statement: nothing is recorded unless the claim won; the players' rows are locked in id
- * order (as the grant does), so batches that share a player queue instead of deadlocking.
+ * statement: nothing is recorded unless the claim won. A box whose creature is no longer active
+ * (deactivated since the pick) claims nothing. The players' rows are locked in id order (as the
+ * grant does), so batches that share a player queue instead of deadlocking. One row per item:
+ * whether it won, whether its creature was live, and a winner's balance, streak and next box.
  * Same streak rule as dailybox_streak_next(). */
 static const db_stmt_t STMT_CLAIM = {
     "dailybox_claim",
     "WITH q AS (SELECT * FROM unnest($1::uuid[], $2::date[], $4::uuid[], $5::text[])"
     "           WITH ORDINALITY q(user_id, day, creature_id, rarity, i)),"
-    " lk AS (SELECT id FROM users WHERE id IN (SELECT user_id FROM q) ORDER BY id FOR UPDATE),"
+    " live AS (SELECT q.* FROM q JOIN creatures cr ON cr.id = q.creature_id"
+    "          WHERE cr.deleted_at IS NULL AND cr.is_active),"
+    " lk AS (SELECT id FROM users WHERE id IN (SELECT user_id FROM live) ORDER BY id FOR UPDATE),"
     " c AS (UPDATE users u SET box_last_claimed_at = now(), motes = u.motes + $3::int,"
     "   box_streak = CASE WHEN u.box_streak_day = q.day - 1 THEN u.box_streak + 1"
     "                     WHEN u.box_streak_day = q.day THEN greatest(u.box_streak, 1) ELSE 1 END,"
     "   box_streak_day = q.day"
-    "   FROM lk JOIN q ON q.user_id = lk.id"
+    "   FROM lk JOIN live q ON q.user_id = lk.id"
     "   WHERE u.id = lk.id AND u.deleted_at IS NULL"
     "     AND (u.box_last_claimed_at IS NULL OR u.box_last_claimed_at <= now() - interval '24 hours')"
     "   RETURNING q.i, u.id, u.motes, u.box_streak, u.box_last_claimed_at, q.creature_id, q.rarity),"
     " rec AS (INSERT INTO daily_box_claims (user_id, kind, creature_id, rarity, motes, claimed_at)"
     "         SELECT id, 'daily', creature_id, rarity, $3::int, box_last_claimed_at FROM c)"
-    " SELECT i, motes, box_streak, " ISO("(box_last_claimed_at + interval '24 hours')") " FROM c",
+    " SELECT q.i, c.i IS NOT NULL, live.i IS NOT NULL, c.motes, c.box_streak, "
+    ISO("(c.box_last_claimed_at + interval '24 hours')")
+    " FROM q LEFT JOIN live ON live.i = q.i LEFT JOIN c ON c.i = q.i",
     5};
 
 static const db_stmt_t STMT_NEXT = {
@@ -133,8 +139,8 @@ typedef struct box_claim {
     effects_t fx;
 } box_claim_t;
 
-/* The claim statement: winners get CLAIM_WON and their balance, the others CLAIM_NOT_READY.
- * How many won, or -1 with *err. */
+/* The claim statement: each claim's status (CLAIM_WON with its balance, CLAIM_NOT_READY, or
+ * CLAIM_EMPTY when its creature is gone). How many won, or -1 with *err. */
 static int claim_rows(db_conn_t *db, box_claim_t **claims, int n, PGresult **err)
 {
     char motes_s[16];
@@ -154,55 +160,106 @@ static int claim_rows(db_conn_t *db, box_claim_t **claims, int n, PGresult **err
         *err = r;
         return -1;
     }
-    int won = PQntuples(r);
-    for (int i = 0; i < won; i++) {
-        int k = db_row_index(r, i, 0, n);
+    int won = 0;
+    for (int row = 0; row < PQntuples(r); row++) {
+        int k = db_row_index(r, row, 0, n);
         if (k < 0)
             continue;
         box_claim_t *c = claims[k];
+        if (PQgetvalue(r, row, 2)[0] != 't') {
+            c->status = CLAIM_EMPTY;
+            continue;
+        }
+        if (PQgetvalue(r, row, 1)[0] != 't')
+            continue; /* CLAIM_NOT_READY */
         c->status = CLAIM_WON;
-        c->motes = atol(PQgetvalue(r, i, 1));
-        c->streak = atoi(PQgetvalue(r, i, 2));
-        snprintf(c->next_at, sizeof c->next_at, "%s", PQgetvalue(r, i, 3));
+        c->motes = atol(PQgetvalue(r, row, 3));
+        c->streak = atoi(PQgetvalue(r, row, 4));
+        snprintf(c->next_at, sizeof c->next_at, "%s", PQgetvalue(r, row, 5));
+        won++;
     }
     PQclear(r);
     return won;
 }
 
-/* The winners' boxes (the box streak moved with the claim: checked together with the finds'
- * achievements). 0 all granted, 1 some box's creature was deactivated since it was picked,
- * -1 with *err. */
-static int grant_winners(db_conn_t *db, box_claim_t **claims, int n, PGresult **err)
+/* Generic plans: PostgreSQL would otherwise re-plan the batch statements for nearly every batch
+ * size (a custom plan looks cheaper for a short array), which costs more than running them
+ * (measured: 2.3 ms of planning per achievements check). */
+#define BEGIN_GENERIC_SQL "SET LOCAL plan_cache_mode = force_generic_plan"
+static const db_stmt_t STMT_BEGIN = {"dailybox_begin", "BEGIN", 0};
+static const db_stmt_t STMT_GENERIC = {"dailybox_generic_plans", BEGIN_GENERIC_SQL, 0};
+
+/* A claim retried alone: its transaction (the batch's began with its pick). */
+static int begin_batch(db_conn_t *db)
+{
+    return db_command(db, "BEGIN; " BEGIN_GENERIC_SQL);
+}
+
+static const db_stmt_t STMT_COMMIT = {"dailybox_commit", "COMMIT", 0};
+
+/* The board scores the winners' finds and unlocks moved (read for every winner, before it was
+ * known which): the others are dropped, and nobody's fx asks for another read. */
+static void keep_moved_scores(box_claim_t **won, int n, lb_scores_t *scores)
+{
+    int kept = 0;
+    for (int i = 0; i < n && i < scores->n; i++) {
+        if (won[i]->fx.leaderboard && kept != i) {
+            memcpy(scores->user_id[kept], scores->user_id[i], sizeof scores->user_id[0]);
+            memcpy(scores->scores[kept], scores->scores[i], sizeof scores->scores[0]);
+        }
+        kept += won[i]->fx.leaderboard;
+        won[i]->fx.leaderboard = 0;
+    }
+    scores->n = kept;
+}
+
+/* The winners' half of the transaction, in one round trip: grant their boxes (checked live by
+ * the claim), check their achievements (the box streak moved, and the find may be new: it is
+ * not known yet whether it is, so the finds' metrics are checked for every winner), read
+ * their board scores, COMMIT. 0, or -1 with *err (not committed). */
+static int finish_winners(db_conn_t *db, box_claim_t **won, int n, lb_scores_t *scores, PGresult **err)
 {
     grant_req_t reqs[COMBINER_MAX_ITEMS];
-    int k = 0;
-    for (int i = 0; i < n; i++)
-        if (claims[i]->status == CLAIM_WON) {
-            claims[i]->fx.motes = 1;
-            reqs[k++] = (grant_req_t){.user_id = claims[i]->item.key, .creature_id = claims[i]->pick.id,
-                                      .out = &claims[i]->grant, .fx = &claims[i]->fx};
-        }
-    int granted = k ? collection_grant_many(db, reqs, k, "daily_box", ACH_METRIC_BOX, err) : 0;
-    return granted < 0 ? -1 : granted < k;
-}
-
-/* The boards' new scores of the winners whose finds moved them, read before COMMIT (in the
- * batch's transaction of generic plans) and written by the caller after it. */
-static int read_scores(db_conn_t *db, box_claim_t **claims, int n, lb_scores_t *scores)
-{
-    const char *changed[COMBINER_MAX_ITEMS];
-    int m = 0;
+    ach_check_t checks[COMBINER_MAX_ITEMS];
+    const char *users[COMBINER_MAX_ITEMS];
     for (int i = 0; i < n; i++) {
-        if (claims[i]->status == CLAIM_WON && claims[i]->fx.leaderboard)
-            changed[m++] = claims[i]->item.key;
-        claims[i]->fx.leaderboard = 0;
+        won[i]->fx.motes = 1;
+        users[i] = won[i]->item.key;
+        reqs[i] = (grant_req_t){.user_id = users[i], .creature_id = won[i]->pick.id, .out = &won[i]->grant,
+                                .fx = &won[i]->fx};
+        checks[i] = (ach_check_t){.user_id = users[i],
+                                  .metrics = ACH_METRIC_BOX | ACH_METRIC_COLLECTION,
+                                  .got = &won[i]->grant.unlocked, .fx = &won[i]->fx};
     }
-    return m ? leaderboard_read_scores(db, changed, m, scores) : 0;
+    grant_call_t gc;
+    ach_call_t ac;
+    lb_read_call_t lc;
+    db_call_t calls[4];
+    if (collection_grant_call(&gc, reqs, n, "daily_box", 0, &calls[0]) ||
+        achievements_check_call(&ac, checks, n, &calls[1]) != 1 || leaderboard_read_call(&lc, users, n, &calls[2]))
+        return -1;
+    calls[3] = (db_call_t){.stmt = &STMT_COMMIT};
+    int rc = db_pipeline(db, calls, 4);
+    if (rc == 0) {
+        /* every winner's creature was checked live and is held by the box record's key: granted */
+        collection_grant_take(calls[0].result, reqs, n);
+        achievements_take(calls[1].result, checks, n);
+        if (leaderboard_read_take(calls[2].result, &lc, scores) == 0)
+            keep_moved_scores(won, n, scores);
+    }
+    for (int i = 0; i < 4; i++) {
+        ExecStatusType st = calls[i].result ? PQresultStatus(calls[i].result) : PGRES_FATAL_ERROR;
+        if (rc != 0 && !*err && calls[i].result && st == PGRES_FATAL_ERROR)
+            *err = calls[i].result; /* the failure, for api_check */
+        else
+            PQclear(calls[i].result);
+    }
+    return rc;
 }
 
-/* One transaction for the whole batch: claim, grant the winners their boxes, read their board
- * scores into *scores, COMMIT. 0 done; -1 failed (rolled back, *err); 1 rolled back because a
- * box's creature was deactivated since it was picked. */
+/* The rest of the batch's transaction (begun by the caller, boxes picked): claim, then the
+ * winners' half. 0 done (committed, or nothing won: rolled back); -1 failed (rolled back,
+ * *err). */
 static int claim_batch(db_conn_t *db, box_claim_t **claims, int n, lb_scores_t *scores, PGresult **err)
 {
     *err = NULL;
@@ -211,23 +268,19 @@ static int claim_batch(db_conn_t *db, box_claim_t **claims, int n, lb_scores_t *
         claims[i]->status = CLAIM_NOT_READY;
         effects_init(&claims[i]->fx);
     }
-    /* Generic plans: PostgreSQL would otherwise re-plan the batch statements for nearly every
-     * batch size (a custom plan looks cheaper for a short array), which costs more than running
-     * them (measured: 2.3 ms of planning per achievements check). */
-    if (db_command(db, "BEGIN; SET LOCAL plan_cache_mode = force_generic_plan"))
-        return -1;
-    int rc = claim_rows(db, claims, n, err) < 0 ? -1 : grant_winners(db, claims, n, err);
-    if (rc == 0 && read_scores(db, claims, n, scores) < 0)
-        rc = -1;
-    if (rc == 0 && db_command(db, "COMMIT"))
-        rc = -1;
-    if (rc != 0)
-        db_command(db, "ROLLBACK");
-    return rc;
+    box_claim_t *won[COMBINER_MAX_ITEMS];
+    int nwon = claim_rows(db, claims, n, err);
+    for (int i = 0, k = 0; i < n && nwon > 0; i++)
+        if (claims[i]->status == CLAIM_WON)
+            won[k++] = claims[i];
+    if (nwon > 0 && finish_winners(db, won, nwon, scores, err) == 0)
+        return 0;
+    db_command(db, "ROLLBACK"); /* nothing won (or it failed): nothing to keep */
+    return nwon == 0 ? 0 : -1;
 }
 
-/* After COMMIT, before anyone answers: the won claims' cache keys in one pipeline, their
- * telemetry lines, their board scores. */
+/* After COMMIT, before anyone answers: the won claims' cache keys and board scores in one
+ * pipeline, their telemetry lines. */
 static void effects_after(redis_t *redis, db_conn_t *db, box_claim_t **claims, int n, lb_scores_t *scores)
 {
     const char *users[COMBINER_MAX_ITEMS];
@@ -239,33 +292,37 @@ static void effects_after(redis_t *redis, db_conn_t *db, box_claim_t **claims, i
             fx[won++] = &claims[i]->fx;
         }
     if (won)
-        effects_apply_many(db, redis, users, fx, won);
-    leaderboard_write_scores(redis, scores);
+        effects_apply_many(db, redis, users, fx, won, scores);
 }
 
-/* The batch, and when it fails as a whole, each claim on its own (so one claim's trouble is
- * only its own). */
+/* The batch, in the transaction its caller began, and when it fails as a whole, each claim on
+ * its own (so one claim's trouble is only its own). */
 static void run_batch(db_conn_t *db, redis_t *redis, box_claim_t **claims, int n, lb_scores_t *scores)
 {
     PGresult *err = NULL;
-    int rc = claim_batch(db, claims, n, scores, &err);
-    if (rc == 0) {
+    if (claim_batch(db, claims, n, scores, &err) == 0) {
         effects_after(redis, db, claims, n, scores);
         return;
     }
     if (n > 1) {
         PQclear(err);
-        for (int i = 0; i < n; i++)
-            run_batch(db, redis, &claims[i], 1, scores);
+        for (int i = 0; i < n; i++) {
+            if (begin_batch(db) == 0) {
+                run_batch(db, redis, &claims[i], 1, scores);
+            } else {
+                claims[i]->status = CLAIM_FAILED;
+                claims[i]->err = NULL;
+            }
+        }
         return;
     }
-    claims[0]->status = rc > 0 ? CLAIM_EMPTY : CLAIM_FAILED;
+    claims[0]->status = CLAIM_FAILED;
     claims[0]->err = err;
 }
 
-/* The combiner's run, by the request that leads the batch, on its connections: what is in
- * each box is decided first (a read, outside the transaction, one statement for the batch),
- * then the batch's transaction and its effects. */
+/* The combiner's run, by the request that leads the batch, on its connection: one transaction
+ * decides what is in each box (one read for the batch, before any row is locked), then claims
+ * and grants; its effects follow the COMMIT. */
 static void run_claims(void *leader_ctx, combiner_item_t **items, int n)
 {
     http_ctx_t *ctx = leader_ctx;
@@ -277,17 +334,16 @@ static void run_claims(void *leader_ctx, combiner_item_t **items, int n)
     }
     db_conn_t *db = api_db_try(ctx);
     PGresult *err = NULL;
-    int rc = db ? rewards_pick_boxes(db, rng_thread(), picks, n, &err) : -1;
-    if (rc <= 0) {
+    /* the transaction begins in the pick's round trip */
+    static const db_stmt_t *const begin[] = {&STMT_BEGIN, &STMT_GENERIC};
+    int rc = db ? rewards_pick_boxes(db, rng_thread(), picks, n, begin, 2, &err) : -1;
+    lb_scores_t *scores = rc > 0 ? malloc(sizeof *scores) : NULL;
+    if (!scores) {
+        if (db)
+            db_command(db, "ROLLBACK");
         for (int i = 0; i < n; i++)
             claims[i]->status = rc == 0 ? CLAIM_NO_CREATURES : CLAIM_FAILED;
         claims[0]->err = err; /* the others answer with the plain 503 */
-        return;
-    }
-    lb_scores_t *scores = malloc(sizeof *scores);
-    if (!scores) {
-        for (int i = 0; i < n; i++)
-            claims[i]->status = CLAIM_FAILED;
         return;
     }
     run_batch(db, ctx->thread->redis, claims, n, scores);
@@ -297,7 +353,7 @@ static void run_claims(void *leader_ctx, combiner_item_t **items, int n)
 /* Concurrent claims share transactions: three batches at most run at once, each on the
  * connection of the request that leads it. (Measured on 2 cores: with two, claims at 16
  * connections ran ~15 % slower; with more, batches get smaller and the peak rate drops.) */
-static combiner_t claims_combiner = COMBINER_INITIALIZER(3, COMBINER_MAX_ITEMS, run_claims);
+static combiner_t claims_combiner = COMBINER_INITIALIZER(2, COMBINER_MAX_ITEMS, run_claims);
 
 void api_dailybox_claim(http_ctx_t *ctx)
 {

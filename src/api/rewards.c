@@ -35,7 +35,8 @@ static int pick_after_probes(db_conn_t *db, rng_t *rng, rarity_t want, picked_t 
     return rc;
 }
 
-int rewards_pick_boxes(db_conn_t *db, rng_t *rng, picked_t *const *out, int n, PGresult **err)
+int rewards_pick_boxes(db_conn_t *db, rng_t *rng, picked_t *const *out, int n, const db_stmt_t *const *lead,
+                       int nlead, PGresult **err)
 {
     *err = NULL;
     if (n < 1 || n > PICK_MAX_BATCH)
@@ -51,7 +52,7 @@ int rewards_pick_boxes(db_conn_t *db, rng_t *rng, picked_t *const *out, int n, P
         for (int k = 0; k < reqs[i].n; k++)
             draws[i][k] = (uint32_t)(rng_next(rng) >> 32);
     }
-    int rc = pick_probe_many(db, reqs, n, err) < 0 ? -1 : 1;
+    int rc = pick_probe_many(db, reqs, n, lead, nlead, err) < 0 ? -1 : 1;
     for (int i = 0; i < n && rc == 1; i++)
         if (!reqs[i].found)
             rc = pick_after_probes(db, rng, want[i], out[i], err);
@@ -61,7 +62,7 @@ int rewards_pick_boxes(db_conn_t *db, rng_t *rng, picked_t *const *out, int n, P
 
 int rewards_pick_box(db_conn_t *db, rng_t *rng, picked_t *out, PGresult **err)
 {
-    return rewards_pick_boxes(db, rng, &out, 1, err);
+    return rewards_pick_boxes(db, rng, &out, 1, NULL, 0, err);
 }
 
 static const db_stmt_t STMT_BOX_RECORD = {

@@ -20,9 +20,11 @@ int rewards_pick_rarity(db_conn_t *db, rng_t *rng, rarity_t rarity, picked_t *ou
  * creature of the rolled rarity, the nearest more common one (then any). 1, 0 (the catalogue
  * has no active creature at all), -1 (*err). */
 int rewards_pick_box(db_conn_t *db, rng_t *rng, picked_t *out, PGresult **err);
-/* The same for up to PICK_MAX_BATCH boxes at once (one statement unless probes miss):
- * 1 all filled, 0 (no active creature at all), -1 (*err). */
-int rewards_pick_boxes(db_conn_t *db, rng_t *rng, picked_t *const *out, int n, PGresult **err);
+/* The same for up to PICK_MAX_BATCH boxes at once (one statement unless probes miss; lead:
+ * statements sent ahead of it in its round trip, as pick_probe_many's): 1 all filled, 0 (no
+ * active creature at all), -1 (*err). */
+int rewards_pick_boxes(db_conn_t *db, rng_t *rng, picked_t *const *out, int n, const db_stmt_t *const *lead,
+                       int nlead, PGresult **err);
 
 /* Opens one mystery box for the player inside the caller's transaction: pick (box odds),
  * grant (source daily_box; extra_metrics are re-checked with the grant's achievements), and a

@@ -11,18 +11,11 @@ int combiner_init(combiner_t *c, int max_running, int max_items, combiner_run_fn
     c->max_running = max_running > 0 ? max_running : 1;
     c->max_items = max_items > 0 && max_items <= COMBINER_MAX_ITEMS ? max_items : COMBINER_MAX_ITEMS;
     c->run = run;
-    if (pthread_mutex_init(&c->mu, NULL))
-        return -1;
-    if (pthread_cond_init(&c->cv, NULL)) {
-        pthread_mutex_destroy(&c->mu);
-        return -1;
-    }
-    return 0;
+    return pthread_mutex_init(&c->mu, NULL) ? -1 : 0;
 }
 
 void combiner_destroy(combiner_t *c)
 {
-    pthread_cond_destroy(&c->cv);
     pthread_mutex_destroy(&c->mu);
 }
 
@@ -57,8 +50,18 @@ static int take(combiner_t *c, combiner_item_t **batch)
     return n;
 }
 
+/* Under the lock, when a batch has finished: the oldest queued caller is woken to lead the next
+ * one. (Its caller cannot return, and so take its condition variable away, while we hold the
+ * lock.) Only then: a queue left waiting meanwhile grows into a bigger batch. */
+static void wake_next_leader(combiner_t *c)
+{
+    if (c->head && c->running < c->max_running)
+        pthread_cond_signal(&c->head->wake);
+}
+
 void combiner_submit(combiner_t *c, combiner_item_t *item, void *leader_ctx)
 {
+    pthread_cond_init(&item->wake, NULL);
     pthread_mutex_lock(&c->mu);
     item->next = NULL;
     item->state = ITEM_QUEUED;
@@ -76,12 +79,16 @@ void combiner_submit(combiner_t *c, combiner_item_t *item, void *leader_ctx)
             c->run(leader_ctx, batch, n);
             pthread_mutex_lock(&c->mu);
             c->running--;
-            for (int i = 0; i < n; i++)
+            for (int i = 0; i < n; i++) {
                 batch[i]->state = ITEM_DONE;
-            pthread_cond_broadcast(&c->cv);
+                if (batch[i] != item)
+                    pthread_cond_signal(&batch[i]->wake);
+            }
+            wake_next_leader(c);
             continue;
         }
-        pthread_cond_wait(&c->cv, &c->mu);
+        pthread_cond_wait(&item->wake, &c->mu);
     }
     pthread_mutex_unlock(&c->mu);
+    pthread_cond_destroy(&item->wake);
 }

@@ -13,6 +13,7 @@
 typedef struct combiner_item {
     struct combiner_item *next; /* private */
     int state;                  /* private */
+    pthread_cond_t wake;        /* private */
     const char *key;            /* items with equal keys go in different batches; NULL: any */
 } combiner_item_t;
 
@@ -21,7 +22,6 @@ typedef void (*combiner_run_fn)(void *leader_ctx, combiner_item_t **items, int n
 
 typedef struct combiner {
     pthread_mutex_t mu;
-    pthread_cond_t cv;
     combiner_item_t *head, *tail; /* the open batch, oldest first */
     int running, max_running, max_items;
     combiner_run_fn run;
@@ -30,8 +30,8 @@ typedef struct combiner {
 #define COMBINER_MAX_ITEMS 64
 /* A combiner with static storage, ready without combiner_init (max_items <= COMBINER_MAX_ITEMS). */
 #define COMBINER_INITIALIZER(max_running, max_items, run)                                           \
-    {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, NULL, 0, (max_running), (max_items), (run)}
-/* max_items is capped at COMBINER_MAX_ITEMS. 0, or -1 when the mutex/condvar could not be made. */
+    {PTHREAD_MUTEX_INITIALIZER, NULL, NULL, 0, (max_running), (max_items), (run)}
+/* max_items is capped at COMBINER_MAX_ITEMS. 0, or -1 when the mutex could not be made. */
 int combiner_init(combiner_t *c, int max_running, int max_items, combiner_run_fn run);
 void combiner_destroy(combiner_t *c);
 /* Returns once item's batch has run (by this caller or another). */

@@ -92,6 +92,7 @@ typedef struct job {
     h2o_multithread_message_t super;
     struct job *next;          /* work queue link */
     loop_thread_t *lt;
+    const listener_state_t *ls; /* the listener it came in on (one getsockname per request) */
     h2o_req_t *req;            /* NULL once h2o disposed of the request (client gone) */
     struct job **slot;         /* lives in req->pool; lets the pool's dispose find this job */
     ws_client_t *ws;           /* a frame of this socket (then req is NULL) */
@@ -404,6 +405,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
         h2o_send_inline(req, oom, sizeof oom - 1);
         return 0;
     }
+    job->ls = ls;
     http_req_t *h = &job->hreq;
     snprintf(h->request_id, sizeof h->request_id, "%s%012lx", S.id_prefix,
              (unsigned long)atomic_fetch_add(&S.request_counter, 1) & 0xffffffffffffUL);
@@ -481,7 +483,7 @@ static void on_jobs_done(h2o_multithread_receiver_t *receiver, h2o_linklist_t *m
         }
         if (job->req) {
             *job->slot = NULL;
-            const listener_state_t *ls = listener_of(lt, job->req);
+            const listener_state_t *ls = job->ls;
             if (job->hres.ws.accept && job->hreq.websocket_handshake)
                 ws_upgrade(lt, job);
             else

@@ -92,30 +92,29 @@ static int valid_id(const char *id)
     return id && *id && strlen(id) < 64 && strspn(id, "abcdefghijklmnopqrstuvwxyz0123456789_") == strlen(id);
 }
 
-int achievements_check_many(db_conn_t *db, ach_check_t *checks, int n, PGresult **err)
+int achievements_check_call(ach_call_t *ac, const ach_check_t *checks, int n, db_call_t *call)
 {
-    if (n > ACH_MAX_BATCH) {
-        *err = NULL;
+    if (n > ACH_MAX_BATCH)
         return -1;
-    }
-    const char *users[ACH_MAX_BATCH], *lists[ACH_MAX_BATCH], *forced[ACH_MAX_BATCH];
-    char names[ACH_MAX_BATCH][160];
     int asked = 0;
     for (int i = 0; i < n; i++) {
-        metric_list(checks[i].metrics, names[i], sizeof names[i]);
-        users[i] = checks[i].user_id;
-        lists[i] = names[i];
-        forced[i] = valid_id(checks[i].force_id) ? checks[i].force_id : "";
-        asked |= names[i][0] || forced[i][0];
+        metric_list(checks[i].metrics, ac->names[i], sizeof ac->names[i]);
+        ac->users[i] = checks[i].user_id;
+        ac->lists[i] = ac->names[i];
+        ac->forced[i] = valid_id(checks[i].force_id) ? checks[i].force_id : "";
+        asked |= ac->names[i][0] || ac->forced[i][0];
     }
     if (!asked)
         return 0;
-    PGresult *r = db_exec_arrays(db, &STMT_CHECK,
-                                 (db_param_t[]){{.items = users, .n = n}, {.items = lists, .n = n}, {.items = forced, .n = n}});
-    if (!r || PQresultStatus(r) != PGRES_TUPLES_OK) {
-        *err = r;
-        return -1;
-    }
+    ac->params[0] = (db_param_t){.items = ac->users, .n = n};
+    ac->params[1] = (db_param_t){.items = ac->lists, .n = n};
+    ac->params[2] = (db_param_t){.items = ac->forced, .n = n};
+    *call = (db_call_t){.stmt = &STMT_CHECK, .params = ac->params};
+    return 1;
+}
+
+int achievements_take(PGresult *r, ach_check_t *checks, int n)
+{
     int rows = PQntuples(r);
     for (int i = 0; i < rows; i++) {
         int k = db_row_index(r, i, 0, n);
@@ -133,6 +132,23 @@ int achievements_check_many(db_conn_t *db, ach_check_t *checks, int n, PGresult 
         c->fx->motes = 1;
         c->fx->leaderboard = 1;
     }
+    return rows;
+}
+
+int achievements_check_many(db_conn_t *db, ach_check_t *checks, int n, PGresult **err)
+{
+    *err = NULL;
+    ach_call_t ac;
+    db_call_t call;
+    int asked = achievements_check_call(&ac, checks, n, &call);
+    if (asked <= 0)
+        return asked;
+    PGresult *r = db_exec_arrays(db, call.stmt, call.params);
+    if (!r || PQresultStatus(r) != PGRES_TUPLES_OK) {
+        *err = r;
+        return -1;
+    }
+    int rows = achievements_take(r, checks, n);
     PQclear(r);
     return rows;
 }

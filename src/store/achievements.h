@@ -51,6 +51,16 @@ typedef struct ach_check {
 /* achievements_check for up to ACH_MAX_BATCH players at once (distinct user ids), in one
  * statement. Returns how many were unlocked in all, or -1 with *err like achievements_check. */
 int achievements_check_many(db_conn_t *db, ach_check_t *checks, int n, PGresult **err);
+/* The same statement as a db_call_t (for db_pipeline; it points into ac, which must outlive
+ * it), and the reading of its result. call returns 1, 0 when there is nothing to check (no
+ * call then), or -1 for a batch too big; take returns how many were unlocked. */
+typedef struct ach_call {
+    const char *users[ACH_MAX_BATCH], *lists[ACH_MAX_BATCH], *forced[ACH_MAX_BATCH];
+    char names[ACH_MAX_BATCH][160];
+    db_param_t params[3];
+} ach_call_t;
+int achievements_check_call(ach_call_t *ac, const ach_check_t *checks, int n, db_call_t *call);
+int achievements_take(PGresult *r, ach_check_t *checks, int n);
 
 /* Every achievement with the player's progress: columns id, name, description, category,
  * points, threshold, progress, unlocked_at (ISO-8601 text or NULL), in display order.

@@ -52,6 +52,20 @@ typedef struct grant_req {
 int collection_grant_many(db_conn_t *db, grant_req_t *reqs, int n, const char *source, unsigned extra_metrics,
                           PGresult **err);
 
+/* The grant statement of a batch as a db_call_t, for a caller that pipelines it with the
+ * statements that follow it (db_pipeline), and the reading of its result: granted, out and fx
+ * of each request, as collection_grant_many; the achievement check is then the caller's.
+ * require_active 0: the caller has already checked, in its transaction, that every creature is
+ * active (a deactivation since then does not undo the grant). The call points into gc, which
+ * must outlive it. collection_grant_call returns 0, or -1 for an unknown source or batch size. */
+typedef struct grant_call {
+    const char *users[COLLECTION_MAX_BATCH], *creatures[COLLECTION_MAX_BATCH];
+    db_param_t params[6];
+} grant_call_t;
+int collection_grant_call(grant_call_t *gc, grant_req_t *reqs, int n, const char *source, int require_active,
+                          db_call_t *call);
+int collection_grant_take(PGresult *r, grant_req_t *reqs, int n);
+
 /* The whole thing for callers with nothing else to write (admin grants, the worker): BEGIN,
  * grant, COMMIT, effects_apply. Same returns; on -1 it has rolled back. */
 int collection_grant_one(db_conn_t *db, redis_t *r, const char *user_id, const char *creature_id, const char *source,

@@ -613,12 +613,10 @@ int db_array_literal(buf_t *b, const char *const *items, int n)
 
 #define DB_MAX_PARAMS 16
 
-PGresult *db_exec_arrays(db_conn_t *c, const db_stmt_t *s, const db_param_t *params)
+/* values[i]: params[i].value, or the array literal of its items built into lit[i] (freed by
+ * free_values). 0, or -1 when a literal could not be built. */
+static int bind_values(const db_stmt_t *s, const db_param_t *params, buf_t *lit, const char **values)
 {
-    if (s->nparams > DB_MAX_PARAMS)
-        return NULL;
-    buf_t lit[DB_MAX_PARAMS];
-    const char *values[DB_MAX_PARAMS];
     int bad = 0;
     for (int i = 0; i < s->nparams; i++) {
         buf_init(&lit[i], BUF_DEFAULT_MAX);
@@ -628,10 +626,102 @@ PGresult *db_exec_arrays(db_conn_t *c, const db_stmt_t *s, const db_param_t *par
             values[i] = lit[i].data;
         }
     }
-    PGresult *r = bad ? NULL : db_exec(c, s, values);
+    return bad ? -1 : 0;
+}
+
+static void free_values(const db_stmt_t *s, buf_t *lit)
+{
     for (int i = 0; i < s->nparams; i++)
         buf_free(&lit[i]);
+}
+
+PGresult *db_exec_arrays(db_conn_t *c, const db_stmt_t *s, const db_param_t *params)
+{
+    if (s->nparams > DB_MAX_PARAMS)
+        return NULL;
+    buf_t lit[DB_MAX_PARAMS];
+    const char *values[DB_MAX_PARAMS];
+    PGresult *r = bind_values(s, params, lit, values) ? NULL : db_exec(c, s, values);
+    free_values(s, lit);
     return r;
+}
+
+/* Queues one call in pipeline mode. 0, or -1 (nothing more can be sent). */
+static int pipeline_send(db_conn_t *c, const db_call_t *call)
+{
+    const db_stmt_t *s = call->stmt;
+    buf_t lit[DB_MAX_PARAMS];
+    const char *values[DB_MAX_PARAMS];
+    int rc = -1;
+    if (s->nparams <= DB_MAX_PARAMS && (s->nparams == 0 || call->params) &&
+        bind_values(s, call->params, lit, values) == 0)
+        rc = PQsendQueryPrepared(c->pg, s->name, s->nparams, values, NULL, NULL, 0) ? 0 : -1;
+    if (s->nparams <= DB_MAX_PARAMS)
+        free_values(s, lit);
+    return rc;
+}
+
+/* Reads one queued statement's result (and the NULL that ends it). */
+static PGresult *pipeline_result(db_conn_t *c)
+{
+    PGresult *r = PQgetResult(c->pg);
+    if (r && PQresultStatus(r) != PGRES_PIPELINE_SYNC) {
+        PGresult *end;
+        while ((end = PQgetResult(c->pg)) != NULL) /* a statement has one result */
+            PQclear(end);
+    }
+    return r;
+}
+
+int db_pipeline(db_conn_t *c, db_call_t *calls, int n)
+{
+    for (int i = 0; i < n; i++)
+        calls[i].result = NULL;
+    if (!c || c->broken || n < 1 || n > DB_MAX_PIPELINE)
+        return -1;
+    /* prepared first, outside the pipeline (each a round trip, once per connection) */
+    for (int i = 0; i < n; i++)
+        if (!prep_has(c, calls[i].stmt)) {
+            PGresult *err = NULL;
+            if (prepare(c, calls[i].stmt, &err) < 0) {
+                calls[i].result = err;
+                return -1;
+            }
+        }
+    int64_t t0 = now_us();
+    if (!PQenterPipelineMode(c->pg)) {
+        c->broken = 1;
+        return -1;
+    }
+    int sent = 0;
+    while (sent < n && pipeline_send(c, &calls[sent]) == 0)
+        sent++;
+    if (!PQpipelineSync(c->pg)) {
+        c->broken = 1; /* the connection cannot be trusted with a half-sent pipeline */
+        return -1;
+    }
+    int rc = sent == n ? 0 : -1;
+    for (int i = 0; i < sent; i++) {
+        PGresult *r = pipeline_result(c);
+        if (!r || PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
+            PQclear(r);
+            c->broken = 1;
+            return -1;
+        }
+        ExecStatusType st = PQresultStatus(r);
+        int ok = st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK;
+        metrics_db_query(calls[i].stmt->name, (double)(now_us() - t0) / 1e6, ok);
+        rc |= ok ? 0 : -1;
+        calls[i].result = r;
+    }
+    PGresult *sync = pipeline_result(c);
+    int synced = sync && PQresultStatus(sync) == PGRES_PIPELINE_SYNC;
+    PQclear(sync);
+    if (!synced || !PQexitPipelineMode(c->pg)) {
+        c->broken = 1;
+        return -1;
+    }
+    return rc;
 }
 
 int db_row_index(const PGresult *r, int row, int col, int n)

@@ -63,6 +63,23 @@ typedef struct db_param {
  * when a literal could not be built (out of memory). */
 PGresult *db_exec_arrays(db_conn_t *conn, const db_stmt_t *stmt, const db_param_t *params);
 
+/* One statement of a pipeline: its parameters as for db_exec_arrays (NULL when it has none);
+ * result is set by db_pipeline. */
+typedef struct db_call {
+    const db_stmt_t *stmt;
+    const db_param_t *params;
+    PGresult *result;
+} db_call_t;
+/* Sends n statements in one round trip (libpq pipeline mode) and collects each one's result
+ * into calls[i].result (caller PQclear()s them). PostgreSQL runs them in order, and once one
+ * fails it skips the rest (their status is PGRES_PIPELINE_ABORTED): inside a transaction that
+ * ends with COMMIT, the COMMIT then never runs. 0 when every statement succeeded; -1 when one
+ * failed (the first failure's result holds its error) or the connection did (results NULL).
+ * Each statement is prepared (if it is not yet) before the pipeline runs: it must be valid
+ * before any of the pipeline has run (no table it creates). */
+#define DB_MAX_PIPELINE 8
+int db_pipeline(db_conn_t *conn, db_call_t *calls, int n);
+
 /* The batch item a result row belongs to: column col holds its 1-based ordinality (WITH
  * ORDINALITY over the batch's arrays); returns the 0-based index, or -1 when not below n. */
 int db_row_index(const PGresult *r, int row, int col, int n);

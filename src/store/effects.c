@@ -11,7 +11,8 @@
 
 void effects_init(effects_t *fx)
 {
-    memset(fx, 0, sizeof *fx);
+    /* not the event texts: ~13 KB, and only the first nevents are ever read */
+    fx->motes = fx->profile = fx->collection = fx->leaderboard = fx->nevents = 0;
 }
 
 void effects_event(effects_t *fx, const char *name, const char *props_json)
@@ -40,15 +41,16 @@ static void append_del(redis_t *r, const char *key, int *sent, int *failed)
 
 void effects_apply(db_conn_t *db, redis_t *r, const char *user_id, effects_t *fx)
 {
-    effects_apply_many(db, r, &user_id, &fx, 1);
+    effects_apply_many(db, r, &user_id, &fx, 1, NULL);
 }
 
-void effects_apply_many(db_conn_t *db, redis_t *r, const char *const *user_ids, effects_t *const *fx, int n)
+void effects_apply_many(db_conn_t *db, redis_t *r, const char *const *user_ids, effects_t *const *fx, int n,
+                        lb_scores_t *scores)
 {
     if (n < 1 || n > EFFECTS_MAX_BATCH)
         return;
-    /* one DEL per key (keys of different players live in different cluster slots), all in
-     * one pipeline: one round trip */
+    /* one DEL per key (keys of different players live in different cluster slots), and the
+     * board writes, all in one pipeline: one round trip */
     char key[96];
     int sent = 0, failed = 0;
     for (int i = 0; i < n; i++) {
@@ -61,13 +63,15 @@ void effects_apply_many(db_conn_t *db, redis_t *r, const char *const *user_ids, 
             append_del(r, key, &sent, &failed);
         }
     }
-    for (int i = 0; i < sent; i++) {
+    int board_writes = scores ? leaderboard_append_scores(r, scores) : 0;
+    int broken = 0;
+    for (int i = 0; i < sent && !broken; i++) {
         redisReply *rep = redis_get_reply(r);
         failed |= !rep || rep->type != REDIS_REPLY_INTEGER;
+        broken = !rep; /* a failed pipeline owes no more replies */
         redis_reply_free(rep);
-        if (!rep)
-            break; /* a failed pipeline owes no more replies */
     }
+    leaderboard_scores_replies(r, broken ? 0 : board_writes);
     if (failed)
         log_warn("cache", "could not drop the cache of %d player(s) from %s (the TTL will)", n, user_ids[0]);
     for (int i = 0; i < n; i++) {

@@ -6,6 +6,7 @@
 #ifndef CHATLINGS_EFFECTS_H
 #define CHATLINGS_EFFECTS_H
 #include "store/db.h"
+#include "store/leaderboard.h"
 #include "store/redis.h"
 
 #define EFFECTS_MAX_EVENTS 24
@@ -32,9 +33,10 @@ void effects_event(effects_t *fx, const char *name, const char *props_json);
  * Never fails the request (cache and board failures are logged and heal by TTL / rebuild). */
 void effects_apply(db_conn_t *db, redis_t *r, const char *user_id, effects_t *fx);
 /* The same for up to EFFECTS_MAX_BATCH distinct players committed together: the cache keys
- * of all in one pipeline. (A batch reads its leaderboard scores before COMMIT and writes them
- * itself, leaderboard_read_scores: its fx->leaderboard is then cleared.) */
+ * of all, and the board scores the batch read before COMMIT (leaderboard_read_call; may be
+ * NULL; their players' fx->leaderboard is then cleared), in one pipeline. */
 #define EFFECTS_MAX_BATCH 64
-void effects_apply_many(db_conn_t *db, redis_t *r, const char *const *user_ids, effects_t *const *fx, int n);
+void effects_apply_many(db_conn_t *db, redis_t *r, const char *const *user_ids, effects_t *const *fx, int n,
+                        lb_scores_t *scores);
 
 #endif

@@ -249,8 +249,26 @@ static void zero_scores(score_text_t s)
             snprintf(s[b][w], sizeof s[b][w], "0");
 }
 
-/* The scores of n players in week wk into out[0..n) (zeros for one deleted or suspended: off
- * every board). 0, or -1 (logged). */
+/* Each of the n players' scores from res into out[0..n) (zeros for one not in it: deleted or
+ * suspended, off every board). */
+static void scores_of_result(PGresult *res, const char *const *user_ids, int n, score_text_t *out)
+{
+    int rows = PQntuples(res);
+    for (int i = 0; i < n; i++) {
+        zero_scores(out[i]);
+        for (int k = 0; k < rows; k++)
+            if (!strcasecmp(PQgetvalue(res, k, 0), user_ids[i]))
+                scores_of_row(res, k, out[i]);
+    }
+}
+
+static void log_unread(int n, const char *first, PGresult *res)
+{
+    log_warn("leaderboard_write", "%d player(s) from %s: scores not recomputed: %s", n, first,
+             res ? PQresultErrorMessage(res) : "database unavailable");
+}
+
+/* The scores of n players in week wk into out[0..n). 0, or -1 (logged). */
 static int read_scores(db_conn_t *conn, const week_t *wk, const char *const *user_ids, int n, score_text_t *out)
 {
     PGresult *res = NULL;
@@ -262,18 +280,11 @@ static int read_scores(db_conn_t *conn, const week_t *wk, const char *const *use
                              (db_param_t[]){{.value = wk->start}, {.value = wk->end}, {.items = user_ids, .n = n}});
     }
     if (!res || PQresultStatus(res) != PGRES_TUPLES_OK) {
-        log_warn("leaderboard_write", "%d player(s) from %s: scores not recomputed: %s", n, user_ids[0],
-                 res ? PQresultErrorMessage(res) : "database unavailable");
+        log_unread(n, user_ids[0], res);
         PQclear(res);
         return -1;
     }
-    int rows = PQntuples(res);
-    for (int i = 0; i < n; i++) {
-        zero_scores(out[i]);
-        for (int k = 0; k < rows; k++)
-            if (!strcasecmp(PQgetvalue(res, k, 0), user_ids[i]))
-                scores_of_row(res, k, out[i]);
-    }
+    scores_of_result(res, user_ids, n, out);
     PQclear(res);
     return 0;
 }
@@ -289,27 +300,44 @@ void leaderboard_player_changed(db_conn_t *conn, redis_t *r, const char *user_id
         write_player(r, wk.name, user_id, s);
 }
 
-int leaderboard_read_scores(db_conn_t *conn, const char *const *user_ids, int n, lb_scores_t *out)
+int leaderboard_read_call(lb_read_call_t *lc, const char *const *user_ids, int n, db_call_t *call)
 {
-    out->n = 0;
-    if (!conn || n < 1 || n > LB_MAX_CHANGED)
+    if (n < 1 || n > LB_MAX_CHANGED)
         return -1;
     week_t wk;
     week_now(&wk);
-    if (read_scores(conn, &wk, user_ids, n, out->scores) < 0)
-        return -1;
-    snprintf(out->week, sizeof out->week, "%s", wk.name);
-    for (int i = 0; i < n; i++)
-        snprintf(out->user_id[i], sizeof out->user_id[i], "%s", user_ids[i]);
-    out->n = n;
+    snprintf(lc->week, sizeof lc->week, "%s", wk.name);
+    snprintf(lc->start, sizeof lc->start, "%s", wk.start);
+    snprintf(lc->end, sizeof lc->end, "%s", wk.end);
+    lc->user_ids = user_ids;
+    lc->n = n;
+    lc->params[0] = (db_param_t){.value = lc->start};
+    lc->params[1] = (db_param_t){.value = lc->end};
+    lc->params[2] = (db_param_t){.items = user_ids, .n = n};
+    *call = (db_call_t){.stmt = &STMT_SCORES_MANY, .params = lc->params};
     return 0;
 }
 
-void leaderboard_write_scores(redis_t *r, lb_scores_t *s)
+int leaderboard_read_take(PGresult *res, const lb_read_call_t *lc, lb_scores_t *out)
+{
+    out->n = 0;
+    if (!res || PQresultStatus(res) != PGRES_TUPLES_OK) {
+        log_unread(lc->n, lc->user_ids[0], res);
+        return -1;
+    }
+    scores_of_result(res, lc->user_ids, lc->n, out->scores);
+    snprintf(out->week, sizeof out->week, "%s", lc->week);
+    for (int i = 0; i < lc->n; i++)
+        snprintf(out->user_id[i], sizeof out->user_id[i], "%s", lc->user_ids[i]);
+    out->n = lc->n;
+    return 0;
+}
+
+int leaderboard_append_scores(redis_t *r, lb_scores_t *s)
 {
     if (!r || s->n < 1)
-        return;
-    /* one EVAL per player, in one pipeline */
+        return 0;
+    /* one EVAL per player */
     int sent = 0;
     for (int i = 0; i < s->n; i++) {
         const char *argv[LB_WRITE_ARGC];
@@ -317,7 +345,12 @@ void leaderboard_write_scores(redis_t *r, lb_scores_t *s)
         if (redis_append_argv(r, LB_WRITE_ARGC, argv, NULL) == 0)
             sent++;
     }
-    for (int i = 0; i < sent; i++)
+    return sent;
+}
+
+void leaderboard_scores_replies(redis_t *r, int owed)
+{
+    for (int i = 0; i < owed; i++)
         if (reply_ok(redis_get_reply(r), r, "leaderboard_write") < 0)
             break; /* a failed pipeline owes no more replies */
 }

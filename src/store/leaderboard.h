@@ -43,10 +43,9 @@ int leaderboard_has_decimals(int board);
  * lost boards. */
 void leaderboard_player_changed(db_conn_t *conn, redis_t *r, const char *user_id);
 /* The same in two halves, for a batch of up to LB_MAX_CHANGED distinct players committed
- * together: read their scores inside the writing transaction (one statement; with more than
- * one player, run it under generic plans: plan_cache_mode = force_generic_plan), then after
- * COMMIT write them to the boards (one Redis pipeline). read returns 0, or -1 (logged; an
- * SQL error has aborted the caller's transaction). */
+ * together: read their scores inside the writing transaction (one statement, best run under
+ * generic plans: plan_cache_mode = force_generic_plan; an SQL error aborts the caller's
+ * transaction), then after COMMIT write them to the boards (in a Redis pipeline). */
 #define LB_MAX_CHANGED 64
 typedef char score_text_t[LB_BOARDS][2][32]; /* [board][weekly] as Redis score text; "0": off */
 typedef struct lb_scores {
@@ -55,8 +54,20 @@ typedef struct lb_scores {
     char user_id[LB_MAX_CHANGED][37];
     score_text_t scores[LB_MAX_CHANGED];
 } lb_scores_t;
-int leaderboard_read_scores(db_conn_t *conn, const char *const *user_ids, int n, lb_scores_t *out);
-void leaderboard_write_scores(redis_t *r, lb_scores_t *scores);
+/* The read is a db_call_t (for db_pipeline; it points into lc and user_ids, which must outlive
+ * it), then the reading of its result into out (logged when it failed). 0, or -1. */
+typedef struct lb_read_call {
+    char week[16], start[32], end[32];
+    const char *const *user_ids;
+    int n;
+    db_param_t params[3];
+} lb_read_call_t;
+int leaderboard_read_call(lb_read_call_t *lc, const char *const *user_ids, int n, db_call_t *call);
+int leaderboard_read_take(PGresult *res, const lb_read_call_t *lc, lb_scores_t *out);
+/* The writes in two halves, so that they share a pipeline with other commands (effects.h):
+ * append them (returns how many replies they owe), then read those replies. */
+int leaderboard_append_scores(redis_t *r, lb_scores_t *scores);
+void leaderboard_scores_replies(redis_t *r, int owed);
 
 /* Takes a player off every board at once (account deleted). Best effort. */
 void leaderboard_player_removed(redis_t *r, const char *user_id);

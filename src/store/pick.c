@@ -111,12 +111,36 @@ int pick_creature(db_conn_t *db, const char *rarity, const uint32_t *draws, int 
     return run(db, &STMT_PICK_WALK, params, out, err);
 }
 
-int pick_probe_many(db_conn_t *db, pick_req_t *reqs, int n, PGresult **err)
+/* The probe with its lead statements in one round trip; the probe's result, or NULL with *err
+ * the first failure. */
+static PGresult *probe_after(db_conn_t *db, const db_param_t *params, const db_stmt_t *const *lead, int nlead,
+                             PGresult **err)
 {
-    if (n < 1 || n > PICK_MAX_BATCH) {
-        *err = NULL;
-        return -1;
+    db_call_t calls[DB_MAX_PIPELINE];
+    if (nlead < 0 || nlead >= DB_MAX_PIPELINE)
+        return NULL;
+    for (int i = 0; i < nlead; i++)
+        calls[i] = (db_call_t){.stmt = lead[i]};
+    calls[nlead] = (db_call_t){.stmt = &STMT_PICK_PROBE_MANY, .params = params};
+    int rc = db_pipeline(db, calls, nlead + 1);
+    PGresult *probe = NULL;
+    for (int i = 0; i <= nlead; i++) {
+        if (rc == 0 && i == nlead)
+            probe = calls[i].result;
+        else if (rc != 0 && !*err && calls[i].result && PQresultStatus(calls[i].result) == PGRES_FATAL_ERROR)
+            *err = calls[i].result;
+        else
+            PQclear(calls[i].result);
     }
+    return probe;
+}
+
+int pick_probe_many(db_conn_t *db, pick_req_t *reqs, int n, const db_stmt_t *const *lead, int nlead,
+                    PGresult **err)
+{
+    *err = NULL;
+    if (n < 1 || n > PICK_MAX_BATCH)
+        return -1;
     const char *rarities[PICK_MAX_BATCH], *lists[PICK_MAX_BATCH];
     buf_t each[PICK_MAX_BATCH];
     for (int i = 0; i < n; i++) {
@@ -126,12 +150,15 @@ int pick_probe_many(db_conn_t *db, pick_req_t *reqs, int n, PGresult **err)
         lists[i] = each[i].data;
         reqs[i].found = 0;
     }
-    PGresult *r = db_exec_arrays(db, &STMT_PICK_PROBE_MANY,
-                                 (db_param_t[]){{.items = rarities, .n = n}, {.items = lists, .n = n}});
+    db_param_t params[] = {{.items = rarities, .n = n}, {.items = lists, .n = n}};
+    PGresult *r = nlead ? probe_after(db, params, lead, nlead, err) : db_exec_arrays(db, &STMT_PICK_PROBE_MANY, params);
     for (int i = 0; i < n; i++)
         buf_free(&each[i]);
     if (!r || PQresultStatus(r) != PGRES_TUPLES_OK) {
-        *err = r;
+        if (!*err)
+            *err = r;
+        else
+            PQclear(r);
         return -1;
     }
     int rows = PQntuples(r);

@@ -31,8 +31,9 @@ int pick_creature(db_conn_t *db, const char *rarity, const uint32_t *draws, int 
 
 /* The probe step of pick_creature for a batch: one statement for up to PICK_MAX_BATCH items,
  * each with its own rarity and draws. Sets found (and out) for each item some probe hit;
- * the others go on with pick_creature(..., n = 0, ...), the walk. Returns how many were
- * found, or -1 (*err as pick_creature). */
+ * the others go on with pick_creature(..., n = 0, ...), the walk. lead: nlead statements
+ * without parameters sent ahead of it in the same round trip (BEGIN, say; NULL when none).
+ * Returns how many were found, or -1 (*err as pick_creature, or a lead's error). */
 #define PICK_MAX_BATCH 64
 typedef struct pick_req {
     const char *rarity;
@@ -41,6 +42,7 @@ typedef struct pick_req {
     picked_t *out;
     int found;
 } pick_req_t;
-int pick_probe_many(db_conn_t *db, pick_req_t *reqs, int n, PGresult **err);
+int pick_probe_many(db_conn_t *db, pick_req_t *reqs, int n, const db_stmt_t *const *lead, int nlead,
+                    PGresult **err);
 
 #endif

@@ -484,12 +484,63 @@ static void test_array_literal(void **state)
     db_pool_destroy(p);
 }
 
+static const db_stmt_t PIPE_BEGIN = {"test_db_pipe_begin", "BEGIN", 0};
+static const db_stmt_t PIPE_INSERT = {"test_db_pipe_insert", "INSERT INTO pipe_t SELECT unnest($1::text[]) RETURNING v", 1};
+static const db_stmt_t PIPE_COUNT = {"test_db_pipe_count", "SELECT count(*) FROM pipe_t WHERE v = $1", 1};
+static const db_stmt_t PIPE_FAIL = {"test_db_pipe_fail", "SELECT 1 / 0", 0};
+static const db_stmt_t PIPE_COMMIT = {"test_db_pipe_commit", "COMMIT", 0};
+
+/* Several statements in one round trip: each one's result, in order; after a failure the rest
+ * are skipped (a COMMIT among them never runs) and the connection goes on working. (Each is
+ * prepared before the pipeline runs, so the table exists beforehand.) */
+static void test_pipeline(void **state)
+{
+    (void)state;
+    NEED_DB();
+    db_pool_t *p = make_pool(test_url(), 1, 0, 30000, 2000);
+    db_conn_t *c = db_acquire(p);
+    assert_non_null(c);
+    assert_int_equal(db_command(c, "CREATE TEMP TABLE pipe_t (v text)"), 0);
+    const char *items[] = {"a", "b,c", "a"};
+    const char *a = "a";
+    db_param_t ins[] = {{.items = items, .n = 3}}, cnt[] = {{.value = a}};
+    db_call_t ok[] = {{.stmt = &PIPE_BEGIN}, {.stmt = &PIPE_INSERT, .params = ins},
+                      {.stmt = &PIPE_COUNT, .params = cnt}, {.stmt = &PIPE_COMMIT}};
+    assert_int_equal(db_pipeline(c, ok, 4), 0);
+    assert_int_equal(PQresultStatus(ok[1].result), PGRES_TUPLES_OK);
+    assert_int_equal(PQntuples(ok[1].result), 3);
+    assert_string_equal(PQgetvalue(ok[1].result, 1, 0), "b,c");
+    assert_string_equal(PQgetvalue(ok[2].result, 0, 0), "2"); /* sees the insert before it */
+    for (int i = 0; i < 4; i++)
+        PQclear(ok[i].result);
+    assert_int_equal(PQtransactionStatus(db_pgconn(c)), PQTRANS_IDLE);
+
+    db_call_t bad[] = {{.stmt = &PIPE_BEGIN}, {.stmt = &PIPE_INSERT, .params = ins}, {.stmt = &PIPE_FAIL},
+                       {.stmt = &PIPE_COUNT, .params = cnt}, {.stmt = &PIPE_COMMIT}};
+    assert_int_equal(db_pipeline(c, bad, 5), -1);
+    assert_int_equal(PQresultStatus(bad[1].result), PGRES_TUPLES_OK);
+    assert_int_equal(PQresultStatus(bad[2].result), PGRES_FATAL_ERROR);
+    assert_string_equal(PQresultErrorField(bad[2].result, PG_DIAG_SQLSTATE), "22012");
+    assert_int_equal(PQresultStatus(bad[3].result), PGRES_PIPELINE_ABORTED);
+    assert_int_equal(PQresultStatus(bad[4].result), PGRES_PIPELINE_ABORTED);
+    for (int i = 0; i < 5; i++)
+        PQclear(bad[i].result);
+    assert_int_equal(PQtransactionStatus(db_pgconn(c)), PQTRANS_INERROR); /* not committed */
+    assert_int_equal(db_command(c, "ROLLBACK"), 0);
+    const char *params[] = {a};
+    assert_string_equal(one_value(c, &PIPE_COUNT, params), "2"); /* back to plain statements */
+    assert_int_equal(db_pipeline(c, ok, 0), -1);
+    db_release(p, c);
+    db_pool_destroy(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_acquire_release),
         cmocka_unit_test(test_prepared_reuse),
         cmocka_unit_test(test_array_literal),
+        cmocka_unit_test(test_pipeline),
         cmocka_unit_test(test_pool_max),
         cmocka_unit_test(test_broken_replaced),
         cmocka_unit_test(test_warm_and_idle),
