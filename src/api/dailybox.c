@@ -1,10 +1,12 @@
 /* dailybox: GET /api/daily-box/status and POST /api/daily-box/claim. One box per rolling 24 h:
  * the claim is one conditional UPDATE of the player's row (cooldown passed -> stamp it, pay
  * +5 motes, advance the streak, record the box), so of two concurrent claims exactly one gets
- * the row back and the other answers 409. The grant and the achievement check (finds and the
- * box streak) run in the same transaction. Concurrent claims of different players are
- * combined into one transaction (core/combiner.h: group commit), so that under load the
- * database does a few set-based statements per batch instead of per claim. */
+ * the row back and the other answers 409. The grant (in the same statement) and the
+ * achievement check (finds and the box streak) run in the same transaction. Concurrent claims
+ * of different players are combined into one transaction (core/combiner.h: group commit), so
+ * that under load the database does a few set-based statements per batch instead of per
+ * claim, sent in three round trips (db_pipeline): BEGIN with the pick; claim and grant,
+ * achievements, board scores and COMMIT; then Redis. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +19,7 @@
 #include "game/dailybox.h"
 #include "game/odds.h"
 #include "store/achievements.h"
+#include "store/collection.h"
 #include "store/leaderboard.h"
 
 #define ISO(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
@@ -73,18 +76,19 @@ void api_dailybox_status(http_ctx_t *ctx)
     PQclear(r);
 }
 
-/* A batch of claims (distinct players): $1 players, $2 each one's today (UTC), $3 motes,
- * $4 and $5 each box's creature and its rarity. The claim and the record of the box are one
- * statement: nothing is recorded unless the claim won. A box whose creature is no longer active
- * (deactivated since the pick) claims nothing. The players' rows are locked in id order (as the
- * grant does), so batches that share a player queue instead of deadlocking. One row per item:
- * whether it won, whether its creature was live, and a winner's balance, streak and next box.
- * Same streak rule as dailybox_streak_next(). */
+/* A batch of claims (distinct players), claimed and granted in one statement: $1 players, $2
+ * each one's today (UTC), $3 motes, $4 and $5 each box's creature and its rarity, $6..$8 the
+ * grant's source, notification title and body. Nothing is recorded or granted unless the claim
+ * won; a box whose creature is no longer active (deactivated since the pick) claims nothing.
+ * The players' rows are locked in id order (as every grant does), so batches that share a
+ * player queue instead of deadlocking. One row per item: the grant's columns (NULLs unless it
+ * won), whether it won, whether its creature was live, and a winner's balance, streak and next
+ * box. Same streak rule as dailybox_streak_next(). */
 static const db_stmt_t STMT_CLAIM = {
     "dailybox_claim",
     "WITH q AS (SELECT * FROM unnest($1::uuid[], $2::date[], $4::uuid[], $5::text[])"
     "           WITH ORDINALITY q(user_id, day, creature_id, rarity, i)),"
-    " live AS (SELECT q.* FROM q JOIN creatures cr ON cr.id = q.creature_id"
+    " live AS (SELECT q.*, cr.name FROM q JOIN creatures cr ON cr.id = q.creature_id"
     "          WHERE cr.deleted_at IS NULL AND cr.is_active),"
     " lk AS (SELECT id FROM users WHERE id IN (SELECT user_id FROM live) ORDER BY id FOR UPDATE),"
     " c AS (UPDATE users u SET box_last_claimed_at = now(), motes = u.motes + $3::int,"
@@ -94,13 +98,16 @@ static const db_stmt_t STMT_CLAIM = {
     "   FROM lk JOIN live q ON q.user_id = lk.id"
     "   WHERE u.id = lk.id AND u.deleted_at IS NULL"
     "     AND (u.box_last_claimed_at IS NULL OR u.box_last_claimed_at <= now() - interval '24 hours')"
-    "   RETURNING q.i, u.id, u.motes, u.box_streak, u.box_last_claimed_at, q.creature_id, q.rarity),"
+    "   RETURNING q.i, u.id, u.motes, u.box_streak, u.box_last_claimed_at, q.creature_id, q.rarity, q.name),"
     " rec AS (INSERT INTO daily_box_claims (user_id, kind, creature_id, rarity, motes, claimed_at)"
-    "         SELECT id, 'daily', creature_id, rarity, $3::int, box_last_claimed_at FROM c)"
-    " SELECT q.i, c.i IS NOT NULL, live.i IS NOT NULL, c.motes, c.box_streak, "
+    "         SELECT id, 'daily', creature_id, rarity, $3::int, box_last_claimed_at FROM c),"
+    " cr AS (SELECT i, id AS user_id, creature_id AS id, name, rarity FROM c),"
+    COLLECTION_GRANT_WRITES("$6", "$7", "$8")
+    " SELECT " COLLECTION_GRANT_COLUMNS ", c.i IS NOT NULL, live.i IS NOT NULL, c.motes, c.box_streak, "
     ISO("(c.box_last_claimed_at + interval '24 hours')")
-    " FROM q LEFT JOIN live ON live.i = q.i LEFT JOIN c ON c.i = q.i",
-    5};
+    " FROM q LEFT JOIN live ON live.i = q.i LEFT JOIN c ON c.i = q.i LEFT JOIN cr ON cr.i = q.i"
+    " LEFT JOIN up ON up.user_id = c.id LEFT JOIN tel ON tel.user_id = c.id",
+    8};
 
 static const db_stmt_t STMT_NEXT = {
     "dailybox_next",
@@ -139,47 +146,27 @@ typedef struct box_claim {
     effects_t fx;
 } box_claim_t;
 
-/* The claim statement: each claim's status (CLAIM_WON with its balance, CLAIM_NOT_READY, or
- * CLAIM_EMPTY when its creature is gone). How many won, or -1 with *err. */
-static int claim_rows(db_conn_t *db, box_claim_t **claims, int n, PGresult **err)
+/* The statuses in the claim statement's result: CLAIM_WON with the balance, CLAIM_NOT_READY,
+ * or CLAIM_EMPTY when the box's creature is gone. */
+static void claim_statuses(PGresult *r, box_claim_t **claims, int n)
 {
-    char motes_s[16];
-    snprintf(motes_s, sizeof motes_s, "%d", DAILYBOX_MOTES);
-    const char *users[COMBINER_MAX_ITEMS], *days[COMBINER_MAX_ITEMS], *creatures[COMBINER_MAX_ITEMS],
-        *rarities[COMBINER_MAX_ITEMS];
-    for (int i = 0; i < n; i++) {
-        users[i] = claims[i]->item.key;
-        days[i] = claims[i]->day;
-        creatures[i] = claims[i]->pick.id;
-        rarities[i] = claims[i]->pick.rarity;
-    }
-    PGresult *r = db_exec_arrays(db, &STMT_CLAIM,
-                                 (db_param_t[]){{.items = users, .n = n}, {.items = days, .n = n}, {.value = motes_s},
-                                                {.items = creatures, .n = n}, {.items = rarities, .n = n}});
-    if (!r || PQresultStatus(r) != PGRES_TUPLES_OK) {
-        *err = r;
-        return -1;
-    }
-    int won = 0;
     for (int row = 0; row < PQntuples(r); row++) {
         int k = db_row_index(r, row, 0, n);
         if (k < 0)
             continue;
         box_claim_t *c = claims[k];
-        if (PQgetvalue(r, row, 2)[0] != 't') {
+        if (PQgetvalue(r, row, 8)[0] != 't') {
             c->status = CLAIM_EMPTY;
             continue;
         }
-        if (PQgetvalue(r, row, 1)[0] != 't')
+        if (PQgetvalue(r, row, 7)[0] != 't')
             continue; /* CLAIM_NOT_READY */
         c->status = CLAIM_WON;
-        c->motes = atol(PQgetvalue(r, row, 3));
-        c->streak = atoi(PQgetvalue(r, row, 4));
-        snprintf(c->next_at, sizeof c->next_at, "%s", PQgetvalue(r, row, 5));
-        won++;
+        c->fx.motes = 1;
+        c->motes = atol(PQgetvalue(r, row, 9));
+        c->streak = atoi(PQgetvalue(r, row, 10));
+        snprintf(c->next_at, sizeof c->next_at, "%s", PQgetvalue(r, row, 11));
     }
-    PQclear(r);
-    return won;
 }
 
 /* Generic plans: PostgreSQL would otherwise re-plan the batch statements for nearly every batch
@@ -197,102 +184,92 @@ static int begin_batch(db_conn_t *db)
 
 static const db_stmt_t STMT_COMMIT = {"dailybox_commit", "COMMIT", 0};
 
-/* The board scores the winners' finds and unlocks moved (read for every winner, before it was
- * known which): the others are dropped, and nobody's fx asks for another read. */
-static void keep_moved_scores(box_claim_t **won, int n, lb_scores_t *scores)
+/* The board scores that the batch's finds and unlocks moved (they were read for every player
+ * in it, before it was known whose moved): the others are dropped, and nobody's fx asks for
+ * another read. */
+static void keep_moved_scores(box_claim_t **claims, int n, lb_scores_t *scores)
 {
     int kept = 0;
     for (int i = 0; i < n && i < scores->n; i++) {
-        if (won[i]->fx.leaderboard && kept != i) {
+        if (claims[i]->fx.leaderboard && kept != i) {
             memcpy(scores->user_id[kept], scores->user_id[i], sizeof scores->user_id[0]);
             memcpy(scores->scores[kept], scores->scores[i], sizeof scores->scores[0]);
         }
-        kept += won[i]->fx.leaderboard;
-        won[i]->fx.leaderboard = 0;
+        kept += claims[i]->fx.leaderboard;
+        claims[i]->fx.leaderboard = 0;
     }
     scores->n = kept;
 }
 
-/* The winners' half of the transaction, in one round trip: grant their boxes (checked live by
- * the claim), check their achievements (the box streak moved, and the find may be new: it is
- * not known yet whether it is, so the finds' metrics are checked for every winner), read
- * their board scores, COMMIT. 0, or -1 with *err (not committed). */
-static int finish_winners(db_conn_t *db, box_claim_t **won, int n, lb_scores_t *scores, PGresult **err)
-{
-    grant_req_t reqs[COMBINER_MAX_ITEMS];
-    ach_check_t checks[COMBINER_MAX_ITEMS];
-    const char *users[COMBINER_MAX_ITEMS];
-    for (int i = 0; i < n; i++) {
-        won[i]->fx.motes = 1;
-        users[i] = won[i]->item.key;
-        reqs[i] = (grant_req_t){.user_id = users[i], .creature_id = won[i]->pick.id, .out = &won[i]->grant,
-                                .fx = &won[i]->fx};
-        checks[i] = (ach_check_t){.user_id = users[i],
-                                  .metrics = ACH_METRIC_BOX | ACH_METRIC_COLLECTION,
-                                  .got = &won[i]->grant.unlocked, .fx = &won[i]->fx};
-    }
-    grant_call_t gc;
-    ach_call_t ac;
-    lb_read_call_t lc;
-    db_call_t calls[4];
-    if (collection_grant_call(&gc, reqs, n, "daily_box", 0, &calls[0]) ||
-        achievements_check_call(&ac, checks, n, &calls[1]) != 1 || leaderboard_read_call(&lc, users, n, &calls[2]))
-        return -1;
-    calls[3] = (db_call_t){.stmt = &STMT_COMMIT};
-    int rc = db_pipeline(db, calls, 4);
-    if (rc == 0) {
-        /* every winner's creature was checked live and is held by the box record's key: granted */
-        collection_grant_take(calls[0].result, reqs, n);
-        achievements_take(calls[1].result, checks, n);
-        if (leaderboard_read_take(calls[2].result, &lc, scores) == 0)
-            keep_moved_scores(won, n, scores);
-    }
-    for (int i = 0; i < 4; i++) {
-        ExecStatusType st = calls[i].result ? PQresultStatus(calls[i].result) : PGRES_FATAL_ERROR;
-        if (rc != 0 && !*err && calls[i].result && st == PGRES_FATAL_ERROR)
-            *err = calls[i].result; /* the failure, for api_check */
-        else
-            PQclear(calls[i].result);
-    }
-    return rc;
-}
-
-/* The rest of the batch's transaction (begun by the caller, boxes picked): claim, then the
- * winners' half. 0 done (committed, or nothing won: rolled back); -1 failed (rolled back,
- * *err). */
+/* The rest of the batch's transaction (begun by the caller, boxes picked), in one round trip:
+ * claim and grant; check achievements (the box streak moved, and the find may be new: whose is
+ * not known yet, so every player's finds metrics are checked, which changes nothing for those
+ * who did not win); read the board scores; COMMIT. 0 committed; -1 failed (rolled back, *err). */
 static int claim_batch(db_conn_t *db, box_claim_t **claims, int n, lb_scores_t *scores, PGresult **err)
 {
     *err = NULL;
     scores->n = 0;
+    char motes_s[16];
+    snprintf(motes_s, sizeof motes_s, "%d", DAILYBOX_MOTES);
+    const char *title, *body;
+    if (collection_source_texts("daily_box", &title, &body))
+        return -1;
+    const char *users[COMBINER_MAX_ITEMS], *days[COMBINER_MAX_ITEMS], *creatures[COMBINER_MAX_ITEMS],
+        *rarities[COMBINER_MAX_ITEMS];
+    grant_req_t reqs[COMBINER_MAX_ITEMS];
+    ach_check_t checks[COMBINER_MAX_ITEMS];
     for (int i = 0; i < n; i++) {
-        claims[i]->status = CLAIM_NOT_READY;
-        effects_init(&claims[i]->fx);
+        box_claim_t *c = claims[i];
+        c->status = CLAIM_NOT_READY;
+        effects_init(&c->fx);
+        users[i] = c->item.key;
+        days[i] = c->day;
+        creatures[i] = c->pick.id;
+        rarities[i] = c->pick.rarity;
+        reqs[i] = (grant_req_t){.user_id = users[i], .creature_id = creatures[i], .out = &c->grant, .fx = &c->fx};
+        checks[i] = (ach_check_t){.user_id = users[i], .metrics = ACH_METRIC_BOX | ACH_METRIC_COLLECTION,
+                                  .got = &c->grant.unlocked, .fx = &c->fx};
     }
-    box_claim_t *won[COMBINER_MAX_ITEMS];
-    int nwon = claim_rows(db, claims, n, err);
-    for (int i = 0, k = 0; i < n && nwon > 0; i++)
-        if (claims[i]->status == CLAIM_WON)
-            won[k++] = claims[i];
-    if (nwon > 0 && finish_winners(db, won, nwon, scores, err) == 0)
-        return 0;
-    db_command(db, "ROLLBACK"); /* nothing won (or it failed): nothing to keep */
-    return nwon == 0 ? 0 : -1;
+    db_param_t claim_params[] = {{.items = users, .n = n},     {.items = days, .n = n},
+                                 {.value = motes_s},           {.items = creatures, .n = n},
+                                 {.items = rarities, .n = n},  {.value = "daily_box"},
+                                 {.value = title},             {.value = body}};
+    ach_call_t ac;
+    lb_read_call_t lc;
+    db_call_t calls[4] = {{.stmt = &STMT_CLAIM, .params = claim_params}, {0}, {0}, {.stmt = &STMT_COMMIT}};
+    if (achievements_check_call(&ac, checks, n, &calls[1]) != 1 || leaderboard_read_call(&lc, users, n, &calls[2]))
+        return -1;
+    int rc = db_pipeline(db, calls, 4);
+    if (rc == 0) {
+        collection_grant_take(calls[0].result, reqs, n); /* the grant's columns come first */
+        claim_statuses(calls[0].result, claims, n);
+        achievements_take(calls[1].result, checks, n);
+        if (leaderboard_read_take(calls[2].result, &lc, scores) == 0)
+            keep_moved_scores(claims, n, scores);
+    }
+    for (int i = 0; i < 4; i++) {
+        if (rc != 0 && !*err && calls[i].result && PQresultStatus(calls[i].result) == PGRES_FATAL_ERROR)
+            *err = calls[i].result; /* the failure, for api_check */
+        else
+            PQclear(calls[i].result);
+    }
+    if (rc != 0)
+        db_command(db, "ROLLBACK");
+    return rc;
 }
 
-/* After COMMIT, before anyone answers: the won claims' cache keys and board scores in one
- * pipeline, their telemetry lines. */
+/* After COMMIT, before anyone answers: the cache keys and board scores the batch changed in one
+ * pipeline, its telemetry lines (a player whose claim lost has none, unless the achievement
+ * check caught up on an unlock). */
 static void effects_after(redis_t *redis, db_conn_t *db, box_claim_t **claims, int n, lb_scores_t *scores)
 {
     const char *users[COMBINER_MAX_ITEMS];
     effects_t *fx[COMBINER_MAX_ITEMS];
-    int won = 0;
-    for (int i = 0; i < n; i++)
-        if (claims[i]->status == CLAIM_WON) {
-            users[won] = claims[i]->item.key;
-            fx[won++] = &claims[i]->fx;
-        }
-    if (won)
-        effects_apply_many(db, redis, users, fx, won, scores);
+    for (int i = 0; i < n; i++) {
+        users[i] = claims[i]->item.key;
+        fx[i] = &claims[i]->fx;
+    }
+    effects_apply_many(db, redis, users, fx, n, scores);
 }
 
 /* The batch, in the transaction its caller began, and when it fails as a whole, each claim on
@@ -350,9 +327,10 @@ static void run_claims(void *leader_ctx, combiner_item_t **items, int n)
     free(scores);
 }
 
-/* Concurrent claims share transactions: three batches at most run at once, each on the
- * connection of the request that leads it. (Measured on 2 cores: with two, claims at 16
- * connections ran ~15 % slower; with more, batches get smaller and the peak rate drops.) */
+/* Concurrent claims share transactions: two batches at most run at once, each on the
+ * connection of the request that leads it. (Measured on 2 cores at 16 connections, with the
+ * batch in three round trips: one batch at a time leaves a core idle; three make the batches
+ * smaller, and the database's cost per claim grows with it.) */
 static combiner_t claims_combiner = COMBINER_INITIALIZER(2, COMBINER_MAX_ITEMS, run_claims);
 
 void api_dailybox_claim(http_ctx_t *ctx)

@@ -28,30 +28,18 @@ static const struct {
 };
 
 /* $1 players (uuid[], distinct), $2 their creatures (uuid[]), $3 source, $4 title (NULL:
- * "New chatling: <name>"), $5 the body after the creature's name, $6 whether the creatures
- * must be active (false: the caller checked it in its transaction). The players' rows are
+ * "New chatling: <name>"), $5 the body after the creature's name. The players' rows are
  * locked in id order, so two batches that share players queue instead of deadlocking. */
 static const db_stmt_t STMT_GRANT = {
     "collection_grant",
     "WITH q AS (SELECT * FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY q(user_id, creature_id, i)),"
     " lk AS (SELECT id FROM users WHERE id IN (SELECT user_id FROM q) ORDER BY id FOR UPDATE),"
     " cr AS (SELECT q.i, q.user_id, c.id, c.name, c.rarity FROM q JOIN lk ON lk.id = q.user_id"
-    "        JOIN creatures c ON c.id = q.creature_id WHERE c.deleted_at IS NULL AND c.is_active OR NOT $6),"
-    " up AS (INSERT INTO user_collections AS uc (user_id, creature_id, source) SELECT user_id, id, $3 FROM cr"
-    "        ON CONFLICT (user_id, creature_id)"
-    "        DO UPDATE SET found_count = uc.found_count + 1, last_found_at = now()"
-    "        RETURNING uc.user_id, uc.creature_id, uc.found_count, uc.rizz),"
-    " tel AS (INSERT INTO telemetry_events (name, user_id, properties)"
-    "         SELECT 'creature_collected', cr.user_id, jsonb_build_object('creature_id', cr.id, 'source', $3::text,"
-    "                'rarity', cr.rarity, 'new', up.found_count = 1, 'found_count', up.found_count)"
-    "         FROM up JOIN cr ON cr.user_id = up.user_id RETURNING user_id, properties::text AS props),"
-    " note AS (INSERT INTO notifications (user_id, category, title, body, data)"
-    "          SELECT cr.user_id, 'creature_found', coalesce($4, 'New chatling: ' || cr.name), cr.name || $5,"
-    "                 jsonb_build_object('creature_id', cr.id, 'source', $3::text, 'rarity', cr.rarity)"
-    "          FROM up JOIN cr ON cr.user_id = up.user_id WHERE up.found_count = 1)"
-    " SELECT cr.i, cr.id, cr.name, cr.rarity, up.found_count, up.rizz, tel.props"
+    "        JOIN creatures c ON c.id = q.creature_id WHERE c.deleted_at IS NULL AND c.is_active),"
+    COLLECTION_GRANT_WRITES("$3", "$4", "$5")
+    " SELECT " COLLECTION_GRANT_COLUMNS
     " FROM up JOIN cr ON cr.user_id = up.user_id JOIN tel ON tel.user_id = up.user_id",
-    6};
+    5};
 
 int collection_grant(db_conn_t *db, const char *user_id, const char *creature_id, const char *source, grant_t *out,
                      effects_t *fx, PGresult **err)
@@ -67,41 +55,28 @@ int collection_grant_with(db_conn_t *db, const char *user_id, const char *creatu
     return rc < 0 ? -1 : one.granted;
 }
 
-int collection_grant_call(grant_call_t *gc, grant_req_t *reqs, int n, const char *source, int require_active,
-                          db_call_t *call)
+int collection_source_texts(const char *source, const char **title, const char **body)
 {
-    const char *title = NULL, *body = NULL;
     for (size_t i = 0; i < sizeof SOURCES / sizeof SOURCES[0]; i++)
         if (!strcmp(SOURCES[i].source, source)) {
-            title = SOURCES[i].title;
-            body = SOURCES[i].body;
+            *title = SOURCES[i].title;
+            *body = SOURCES[i].body;
+            return 0;
         }
-    /* an unknown source is a programming error (the table's CHECK would refuse it anyway) */
-    if (!body || n < 1 || n > COLLECTION_MAX_BATCH)
-        return -1;
-    for (int i = 0; i < n; i++) {
-        memset(reqs[i].out, 0, sizeof *reqs[i].out);
-        reqs[i].granted = 0;
-        gc->users[i] = reqs[i].user_id;
-        gc->creatures[i] = reqs[i].creature_id;
-    }
-    gc->params[0] = (db_param_t){.items = gc->users, .n = n};
-    gc->params[1] = (db_param_t){.items = gc->creatures, .n = n};
-    gc->params[2] = (db_param_t){.value = source};
-    gc->params[3] = (db_param_t){.value = title};
-    gc->params[4] = (db_param_t){.value = body};
-    gc->params[5] = (db_param_t){.value = require_active ? "true" : "false"};
-    *call = (db_call_t){.stmt = &STMT_GRANT, .params = gc->params};
-    return 0;
+    return -1;
 }
 
 int collection_grant_take(PGresult *r, grant_req_t *reqs, int n)
 {
-    int rows = PQntuples(r);
+    for (int i = 0; i < n; i++) {
+        memset(reqs[i].out, 0, sizeof *reqs[i].out);
+        reqs[i].granted = 0;
+    }
+    int granted = 0, rows = PQntuples(r);
     for (int i = 0; i < rows; i++) {
         int k = db_row_index(r, i, 0, n);
-        if (k < 0)
-            continue;
+        if (k < 0 || PQgetisnull(r, i, 1))
+            continue; /* not granted */
         grant_req_t *q = &reqs[k];
         grant_t *out = q->out;
         snprintf(out->creature_id, sizeof out->creature_id, "%s", PQgetvalue(r, i, 1));
@@ -115,19 +90,27 @@ int collection_grant_take(PGresult *r, grant_req_t *reqs, int n)
         if (out->is_new)
             q->fx->leaderboard = 1;
         q->granted = 1;
+        granted++;
     }
-    return rows;
+    return granted;
 }
 
 int collection_grant_many(db_conn_t *db, grant_req_t *reqs, int n, const char *source, unsigned extra_metrics,
                           PGresult **err)
 {
     *err = NULL;
-    grant_call_t gc;
-    db_call_t call;
-    if (collection_grant_call(&gc, reqs, n, source, 1, &call))
+    const char *title, *body;
+    /* an unknown source is a programming error (the table's CHECK would refuse it anyway) */
+    if (collection_source_texts(source, &title, &body) || n < 1 || n > COLLECTION_MAX_BATCH)
         return -1;
-    PGresult *r = db_exec_arrays(db, call.stmt, call.params);
+    const char *users[COLLECTION_MAX_BATCH], *creatures[COLLECTION_MAX_BATCH];
+    for (int i = 0; i < n; i++) {
+        users[i] = reqs[i].user_id;
+        creatures[i] = reqs[i].creature_id;
+    }
+    PGresult *r = db_exec_arrays(db, &STMT_GRANT,
+                                 (db_param_t[]){{.items = users, .n = n}, {.items = creatures, .n = n}, {.value = source},
+                                                {.value = title}, {.value = body}});
     if (!r || PQresultStatus(r) != PGRES_TUPLES_OK) {
         *err = r;
         return -1;

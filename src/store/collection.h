@@ -52,18 +52,30 @@ typedef struct grant_req {
 int collection_grant_many(db_conn_t *db, grant_req_t *reqs, int n, const char *source, unsigned extra_metrics,
                           PGresult **err);
 
-/* The grant statement of a batch as a db_call_t, for a caller that pipelines it with the
- * statements that follow it (db_pipeline), and the reading of its result: granted, out and fx
- * of each request, as collection_grant_many; the achievement check is then the caller's.
- * require_active 0: the caller has already checked, in its transaction, that every creature is
- * active (a deactivation since then does not undo the grant). The call points into gc, which
- * must outlive it. collection_grant_call returns 0, or -1 for an unknown source or batch size. */
-typedef struct grant_call {
-    const char *users[COLLECTION_MAX_BATCH], *creatures[COLLECTION_MAX_BATCH];
-    db_param_t params[6];
-} grant_call_t;
-int collection_grant_call(grant_call_t *gc, grant_req_t *reqs, int n, const char *source, int require_active,
-                          db_call_t *call);
+/* A grant's writes as SQL, for a statement that grants together with writes of its own (the
+ * daily box claims and grants in one): CTEs up, tel and note, which read
+ * cr(i, user_id, id, name, rarity) (the players' rows locked, the creatures checked active),
+ * with SOURCE, TITLE (NULL: "New chatling: <name>") and BODY (after the creature's name) as
+ * SQL expressions (collection_source_texts has the texts). The result's first columns are
+ * COLLECTION_GRANT_COLUMNS (NULLs for a request not granted), which collection_grant_take reads
+ * into each request's granted, out and fx; it returns how many were granted. */
+#define COLLECTION_GRANT_WRITES(SOURCE, TITLE, BODY)                                                             \
+    " up AS (INSERT INTO user_collections AS uc (user_id, creature_id, source) SELECT user_id, id, " SOURCE " FROM cr" \
+    "        ON CONFLICT (user_id, creature_id)"                                                                   \
+    "        DO UPDATE SET found_count = uc.found_count + 1, last_found_at = now()"                                \
+    "        RETURNING uc.user_id, uc.creature_id, uc.found_count, uc.rizz),"                                      \
+    " tel AS (INSERT INTO telemetry_events (name, user_id, properties)"                                            \
+    "         SELECT 'creature_collected', cr.user_id, jsonb_build_object('creature_id', cr.id,"                   \
+    "                'source', " SOURCE "::text, 'rarity', cr.rarity, 'new', up.found_count = 1,"                   \
+    "                'found_count', up.found_count)"                                                               \
+    "         FROM up JOIN cr ON cr.user_id = up.user_id RETURNING user_id, properties::text AS props),"           \
+    " note AS (INSERT INTO notifications (user_id, category, title, body, data)"                                   \
+    "          SELECT cr.user_id, 'creature_found', coalesce(" TITLE ", 'New chatling: ' || cr.name),"             \
+    "                 cr.name || " BODY ","                                                                        \
+    "                 jsonb_build_object('creature_id', cr.id, 'source', " SOURCE "::text, 'rarity', cr.rarity)"   \
+    "          FROM up JOIN cr ON cr.user_id = up.user_id WHERE up.found_count = 1)"
+#define COLLECTION_GRANT_COLUMNS "cr.i, cr.id, cr.name, cr.rarity, up.found_count, up.rizz, tel.props"
+int collection_source_texts(const char *source, const char **title, const char **body);
 int collection_grant_take(PGresult *r, grant_req_t *reqs, int n);
 
 /* The whole thing for callers with nothing else to write (admin grants, the worker): BEGIN,
