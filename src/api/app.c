@@ -519,8 +519,10 @@ int api_check(http_ctx_t *ctx, PGresult *res)
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
         return 0;
     const char *sqlstate = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-    /* 57014: statement timeout; class 08: connection exceptions; 53: insufficient resources */
-    if (sqlstate && (!strcmp(sqlstate, "57014") || !strncmp(sqlstate, "08", 2) || !strncmp(sqlstate, "53", 2))) {
+    /* 57014: statement timeout; 57P0x: the server is shutting down or starting up; class 08:
+     * connection exceptions; 53: insufficient resources */
+    if (sqlstate && (!strcmp(sqlstate, "57014") || !strncmp(sqlstate, "57P0", 4) || !strncmp(sqlstate, "08", 2) ||
+                     !strncmp(sqlstate, "53", 2))) {
         log_warn("db_unavailable", "request %s: %s", ctx->req->request_id, PQresultErrorMessage(res));
         http_res_error(ctx->res, 503, "unavailable", "the database is busy, try again shortly");
         http_res_header(ctx->res, "retry-after", "2");

@@ -673,6 +673,18 @@ static PGresult *pipeline_result(db_conn_t *c)
     return r;
 }
 
+/* The connection went away mid-pipeline (a shutdown's FATAL may have arrived as a result): no
+ * results at all, like db_exec's NULL, so that callers answer 503. */
+static int pipeline_lost(db_conn_t *c, db_call_t *calls, int n)
+{
+    c->broken = 1;
+    for (int i = 0; i < n; i++) {
+        PQclear(calls[i].result);
+        calls[i].result = NULL;
+    }
+    return -1;
+}
+
 int db_pipeline(db_conn_t *c, db_call_t *calls, int n)
 {
     for (int i = 0; i < n; i++)
@@ -696,17 +708,14 @@ int db_pipeline(db_conn_t *c, db_call_t *calls, int n)
     int sent = 0;
     while (sent < n && pipeline_send(c, &calls[sent]) == 0)
         sent++;
-    if (!PQpipelineSync(c->pg)) {
-        c->broken = 1; /* the connection cannot be trusted with a half-sent pipeline */
-        return -1;
-    }
+    if (!PQpipelineSync(c->pg))
+        return pipeline_lost(c, calls, n); /* not to be trusted with a half-sent pipeline */
     int rc = sent == n ? 0 : -1;
     for (int i = 0; i < sent; i++) {
         PGresult *r = pipeline_result(c);
-        if (!r || PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
+        if (conn_failed(c, r) || PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
             PQclear(r);
-            c->broken = 1;
-            return -1;
+            return pipeline_lost(c, calls, n);
         }
         ExecStatusType st = PQresultStatus(r);
         int ok = st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK;
@@ -717,10 +726,8 @@ int db_pipeline(db_conn_t *c, db_call_t *calls, int n)
     PGresult *sync = pipeline_result(c);
     int synced = sync && PQresultStatus(sync) == PGRES_PIPELINE_SYNC;
     PQclear(sync);
-    if (!synced || !PQexitPipelineMode(c->pg)) {
-        c->broken = 1;
-        return -1;
-    }
+    if (!synced || !PQexitPipelineMode(c->pg))
+        return pipeline_lost(c, calls, n);
     return rc;
 }
 

@@ -74,7 +74,8 @@ typedef struct db_call {
  * into calls[i].result (caller PQclear()s them). PostgreSQL runs them in order, and once one
  * fails it skips the rest (their status is PGRES_PIPELINE_ABORTED): inside a transaction that
  * ends with COMMIT, the COMMIT then never runs. 0 when every statement succeeded; -1 when one
- * failed (the first failure's result holds its error) or the connection did (results NULL).
+ * failed (the first failure's result holds its error) or the connection did (then every
+ * result is NULL, as db_exec's, and the connection is retired on release).
  * Each statement is prepared (if it is not yet) before the pipeline runs: it must be valid
  * before any of the pipeline has run (no table it creates). */
 #define DB_MAX_PIPELINE 8

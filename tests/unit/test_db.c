@@ -534,6 +534,55 @@ static void test_pipeline(void **state)
     db_pool_destroy(p);
 }
 
+static const db_stmt_t BACKEND_PID = {"test_db_backend_pid", "SELECT pg_backend_pid()::text", 0};
+static const db_stmt_t TERMINATE = {"test_db_terminate", "SELECT pg_terminate_backend($1::int)", 1};
+static const db_stmt_t PIPE_SLEEP = {"test_db_pipe_sleep", "SELECT pg_sleep(2)", 0};
+
+typedef struct terminator {
+    db_conn_t *conn;
+    const char *pid;
+} terminator_t;
+
+static void *terminate_soon(void *arg)
+{
+    terminator_t *t = arg;
+    usleep(300000); /* while the victim's pipeline sleeps */
+    const char *params[] = {t->pid};
+    PQclear(db_exec(t->conn, &TERMINATE, params));
+    return NULL;
+}
+
+/* The server ends the connection in the middle of a pipeline (a shutdown, an operator's
+ * pg_terminate_backend): its FATAL arrives as the running statement's result, then the
+ * connection closes. The pipeline fails with no result at all, the same as db_exec's NULL (so
+ * the caller answers 503, not 500 for an "SQL error"), and the pool replaces the connection. */
+static void test_pipeline_connection_lost(void **state)
+{
+    (void)state;
+    NEED_DB();
+    db_pool_t *p = make_pool(test_url(), 2, 0, 30000, 2000);
+    db_conn_t *victim = db_acquire(p), *other = db_acquire(p);
+    assert_non_null(victim);
+    assert_non_null(other);
+    char pid[16];
+    snprintf(pid, sizeof pid, "%s", one_value(victim, &BACKEND_PID, NULL));
+    terminator_t t = {.conn = other, .pid = pid};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, terminate_soon, &t), 0);
+    db_call_t calls[] = {{.stmt = &PIPE_BEGIN}, {.stmt = &PIPE_SLEEP}, {.stmt = &PIPE_COMMIT}};
+    assert_int_equal(db_pipeline(victim, calls, 3), -1);
+    pthread_join(th, NULL);
+    for (int i = 0; i < 3; i++)
+        assert_null(calls[i].result);
+    db_release(p, victim);
+    db_release(p, other);
+    db_conn_t *again = db_acquire(p);
+    assert_non_null(again);
+    assert_non_null(one_value(again, &BACKEND_PID, NULL));
+    db_release(p, again);
+    db_pool_destroy(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -541,6 +590,7 @@ int main(void)
         cmocka_unit_test(test_prepared_reuse),
         cmocka_unit_test(test_array_literal),
         cmocka_unit_test(test_pipeline),
+        cmocka_unit_test(test_pipeline_connection_lost),
         cmocka_unit_test(test_pool_max),
         cmocka_unit_test(test_broken_replaced),
         cmocka_unit_test(test_warm_and_idle),
