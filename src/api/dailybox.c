@@ -247,12 +247,7 @@ static int claim_batch(db_conn_t *db, box_claim_t **claims, int n, lb_scores_t *
         if (leaderboard_read_take(calls[2].result, &lc, scores) == 0)
             keep_moved_scores(claims, n, scores);
     }
-    for (int i = 0; i < 4; i++) {
-        if (rc != 0 && !*err && calls[i].result && PQresultStatus(calls[i].result) == PGRES_FATAL_ERROR)
-            *err = calls[i].result; /* the failure, for api_check */
-        else
-            PQclear(calls[i].result);
-    }
+    db_pipeline_done(calls, 4, err);
     if (rc != 0)
         db_command(db, "ROLLBACK");
     return rc;

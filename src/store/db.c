@@ -731,6 +731,17 @@ int db_pipeline(db_conn_t *c, db_call_t *calls, int n)
     return rc;
 }
 
+void db_pipeline_done(db_call_t *calls, int n, PGresult **err)
+{
+    for (int i = 0; i < n; i++) {
+        if (!*err && calls[i].result && PQresultStatus(calls[i].result) == PGRES_FATAL_ERROR)
+            *err = calls[i].result;
+        else
+            PQclear(calls[i].result);
+        calls[i].result = NULL;
+    }
+}
+
 int db_row_index(const PGresult *r, int row, int col, int n)
 {
     long i = strtol(PQgetvalue(r, row, col), NULL, 10) - 1;

@@ -80,6 +80,9 @@ typedef struct db_call {
  * before any of the pipeline has run (no table it creates). */
 #define DB_MAX_PIPELINE 8
 int db_pipeline(db_conn_t *conn, db_call_t *calls, int n);
+/* When the caller is done with a pipeline's results: PQclear()s them all, except that the first
+ * failed one goes to *err (for api_check) when *err is still NULL. */
+void db_pipeline_done(db_call_t *calls, int n, PGresult **err);
 
 /* The batch item a result row belongs to: column col holds its 1-based ordinality (WITH
  * ORDINALITY over the batch's arrays); returns the 0-based index, or -1 when not below n. */

@@ -122,16 +122,12 @@ static PGresult *probe_after(db_conn_t *db, const db_param_t *params, const db_s
     for (int i = 0; i < nlead; i++)
         calls[i] = (db_call_t){.stmt = lead[i]};
     calls[nlead] = (db_call_t){.stmt = &STMT_PICK_PROBE_MANY, .params = params};
-    int rc = db_pipeline(db, calls, nlead + 1);
     PGresult *probe = NULL;
-    for (int i = 0; i <= nlead; i++) {
-        if (rc == 0 && i == nlead)
-            probe = calls[i].result;
-        else if (rc != 0 && !*err && calls[i].result && PQresultStatus(calls[i].result) == PGRES_FATAL_ERROR)
-            *err = calls[i].result;
-        else
-            PQclear(calls[i].result);
+    if (db_pipeline(db, calls, nlead + 1) == 0) {
+        probe = calls[nlead].result;
+        calls[nlead].result = NULL;
     }
+    db_pipeline_done(calls, nlead + 1, err);
     return probe;
 }
 
