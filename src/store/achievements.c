@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 /* Each metric's current value for player `u` (an SQL expression). The CASE runs only the
  * subquery of the row's own metric. */
 #define OWN_RARITY(u, r)                                                                             \

@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 /* The notification of a new find says where it came from. */
 static const struct {
     const char *source;

@@ -528,9 +528,12 @@ static int conn_failed(db_conn_t *c, const PGresult *r)
     return 0;
 }
 
-static int prepare(db_conn_t *c, const db_stmt_t *s, PGresult **err_out)
+/* Prepares s on this connection unless it already is. */
+static int ensure_prepared(db_conn_t *c, const db_stmt_t *s, PGresult **err_out)
 {
     *err_out = NULL;
+    if (prep_has(c, s))
+        return 0;
     if (c->prep_n >= DB_MAX_PREPARED) {
         /* Bounded memory: more distinct statements than any sane program has. */
         PGresult *r = PQexec(c->pg, "DEALLOCATE ALL");
@@ -564,11 +567,9 @@ PGresult *db_exec(db_conn_t *c, const db_stmt_t *s, const char *const *params)
     if (!c || c->broken)
         return NULL;
     for (int attempt = 0;; attempt++) {
-        if (!prep_has(c, s)) {
-            PGresult *err = NULL;
-            if (prepare(c, s, &err) < 0)
-                return err; /* NULL when the connection failed */
-        }
+        PGresult *err = NULL;
+        if (ensure_prepared(c, s, &err) < 0)
+            return err; /* NULL when the connection failed */
         int64_t t0 = now_us();
         PGresult *r = PQexecPrepared(c->pg, s->name, s->nparams, params, NULL, NULL, 0);
         ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
@@ -650,14 +651,15 @@ PGresult *db_exec_arrays(db_conn_t *c, const db_stmt_t *s, const db_param_t *par
 static int pipeline_send(db_conn_t *c, const db_call_t *call)
 {
     const db_stmt_t *s = call->stmt;
+    if (s->nparams > DB_MAX_PARAMS || (s->nparams > 0 && !call->params))
+        return -1;
     buf_t lit[DB_MAX_PARAMS];
     const char *values[DB_MAX_PARAMS];
-    int rc = -1;
-    if (s->nparams <= DB_MAX_PARAMS && (s->nparams == 0 || call->params) &&
-        bind_values(s, call->params, lit, values) == 0)
-        rc = PQsendQueryPrepared(c->pg, s->name, s->nparams, values, NULL, NULL, 0) ? 0 : -1;
-    if (s->nparams <= DB_MAX_PARAMS)
-        free_values(s, lit);
+    int rc = bind_values(s, call->params, lit, values) == 0 &&
+                     PQsendQueryPrepared(c->pg, s->name, s->nparams, values, NULL, NULL, 0)
+                 ? 0
+                 : -1;
+    free_values(s, lit);
     return rc;
 }
 
@@ -693,13 +695,8 @@ int db_pipeline(db_conn_t *c, db_call_t *calls, int n)
         return -1;
     /* prepared first, outside the pipeline (each a round trip, once per connection) */
     for (int i = 0; i < n; i++)
-        if (!prep_has(c, calls[i].stmt)) {
-            PGresult *err = NULL;
-            if (prepare(c, calls[i].stmt, &err) < 0) {
-                calls[i].result = err;
-                return -1;
-            }
-        }
+        if (ensure_prepared(c, calls[i].stmt, &calls[i].result) < 0)
+            return -1;
     int64_t t0 = now_us();
     if (!PQenterPipelineMode(c->pg)) {
         c->broken = 1;

@@ -268,23 +268,17 @@ static void log_unread(int n, const char *first, PGresult *res)
              res ? PQresultErrorMessage(res) : "database unavailable");
 }
 
-/* The scores of n players in week wk into out[0..n). 0, or -1 (logged). */
-static int read_scores(db_conn_t *conn, const week_t *wk, const char *const *user_ids, int n, score_text_t *out)
+/* One player's scores in week wk (a batch reads with leaderboard_read_call). 0, or -1 (logged). */
+static int read_player(db_conn_t *conn, const week_t *wk, const char *user_id, score_text_t *out)
 {
-    PGresult *res = NULL;
-    if (n == 1) {
-        const char *params[] = {wk->start, wk->end, user_ids[0]};
-        res = db_exec(conn, &STMT_SCORES_ONE, params);
-    } else {
-        res = db_exec_arrays(conn, &STMT_SCORES_MANY,
-                             (db_param_t[]){{.value = wk->start}, {.value = wk->end}, {.items = user_ids, .n = n}});
-    }
+    const char *params[] = {wk->start, wk->end, user_id};
+    PGresult *res = db_exec(conn, &STMT_SCORES_ONE, params);
     if (!res || PQresultStatus(res) != PGRES_TUPLES_OK) {
-        log_unread(n, user_ids[0], res);
+        log_unread(1, user_id, res);
         PQclear(res);
         return -1;
     }
-    scores_of_result(res, user_ids, n, out);
+    scores_of_result(res, &user_id, 1, out);
     PQclear(res);
     return 0;
 }
@@ -296,7 +290,7 @@ void leaderboard_player_changed(db_conn_t *conn, redis_t *r, const char *user_id
     week_t wk;
     week_now(&wk);
     score_text_t s;
-    if (read_scores(conn, &wk, &user_id, 1, &s) == 0)
+    if (read_player(conn, &wk, user_id, &s) == 0)
         write_player(r, wk.name, user_id, s);
 }
 

@@ -893,6 +893,15 @@ redisReply *redis_command_argv(redis_t *r, int argc, const char **argv, const si
     return run_formatted(r, cmd, len);
 }
 
+/* A formatted command (len < 0: formatting failed) into the pipeline of a node or the cluster. */
+static int append_command(redis_t *r, char *cmd, int len)
+{
+    if (r->cluster)
+        return redis_cluster_append(r->cluster, cmd, len);
+    r->err[0] = '\0';
+    return append_formatted(r, cmd, len);
+}
+
 int redis_append(redis_t *r, const char *fmt, ...)
 {
     char *cmd = NULL;
@@ -900,20 +909,14 @@ int redis_append(redis_t *r, const char *fmt, ...)
     va_start(ap, fmt);
     int len = redisvFormatCommand(&cmd, fmt, ap);
     va_end(ap);
-    if (r->cluster)
-        return redis_cluster_append(r->cluster, cmd, len);
-    r->err[0] = '\0';
-    return append_formatted(r, cmd, len);
+    return append_command(r, cmd, len);
 }
 
 int redis_append_argv(redis_t *r, int argc, const char **argv, const size_t *argvlen)
 {
     char *cmd = NULL;
     int len = argc > 0 ? redisFormatCommandArgv(&cmd, argc, argv, argvlen) : -1;
-    if (r->cluster)
-        return redis_cluster_append(r->cluster, cmd, len);
-    r->err[0] = '\0';
-    return append_formatted(r, cmd, len);
+    return append_command(r, cmd, len);
 }
 
 redisReply *redis_get_reply(redis_t *r)
