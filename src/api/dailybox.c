@@ -1,12 +1,12 @@
 /* dailybox: GET /api/daily-box/status and POST /api/daily-box/claim. One box per rolling 24 h:
  * the claim is one conditional UPDATE of the player's row (cooldown passed -> stamp it, pay
  * +5 motes, advance the streak, record the box), so of two concurrent claims exactly one gets
- * the row back and the other answers 409. The grant (in the same statement) and the
- * achievement check (finds and the box streak) run in the same transaction. Concurrent claims
- * of different players are combined into one transaction (core/combiner.h: group commit), so
- * that under load the database does a few set-based statements per batch instead of per
- * claim, sent in three round trips (db_pipeline): BEGIN with the pick; claim and grant,
- * achievements, board scores and COMMIT; then Redis. */
+ * the row back and the other answers 409. The pick and the grant (in the same statement) and
+ * the achievement check (finds and the box streak) run in the same transaction. Concurrent
+ * claims of different players are combined into one transaction (core/combiner.h: group
+ * commit), so that under load the database does a few set-based statements per batch instead
+ * of per claim, sent in two round trips: BEGIN, pick-claim-grant, achievements, board scores
+ * and COMMIT in one (db_pipeline); then Redis. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,20 +76,23 @@ void api_dailybox_status(http_ctx_t *ctx)
     PQclear(r);
 }
 
-/* A batch of claims (distinct players), claimed and granted in one statement: $1 players, $2
- * each one's today (UTC), $3 motes, $4 and $5 each box's creature and its rarity, $6..$8 the
- * grant's source, notification title and body. Nothing is recorded or granted unless the claim
- * won; a box whose creature is no longer active (deactivated since the pick) claims nothing.
- * The players' rows are locked in id order (as every grant does), so batches that share a
- * player queue instead of deadlocking. One row per item: the grant's columns (NULLs unless it
- * won), whether it won, whether its creature was live, and a winner's balance, streak and next
- * box. Same streak rule as dailybox_streak_next(). */
+/* A batch of claims (distinct players), picked, claimed and granted in one statement: $1
+ * players, $2 each one's today (UTC), $3 motes, $4..$6 each box's rarity, probe draws and walk
+ * draw (store/pick.h), $7..$9 the grant's source, notification title and body. Nothing is
+ * recorded or granted unless the claim won; a box whose rarity has no active creature claims
+ * nothing (the caller tries the next rarity). The players' rows are locked in id order (as
+ * every grant does), so batches that share a player queue instead of deadlocking. One row per
+ * item: the grant's columns (NULLs unless it won), the item's index, whether it won, whether
+ * its box was filled, a winner's balance, streak and next box, and the picked creature. Same streak rule as
+ * dailybox_streak_next(). */
 static const db_stmt_t STMT_CLAIM = {
     "dailybox_claim",
-    "WITH q AS (SELECT * FROM unnest($1::uuid[], $2::date[], $4::uuid[], $5::text[])"
-    "           WITH ORDINALITY q(user_id, day, creature_id, rarity, i)),"
-    " live AS (SELECT q.*, cr.name FROM q JOIN creatures cr ON cr.id = q.creature_id"
-    "          WHERE cr.deleted_at IS NULL AND cr.is_active),"
+    "WITH q AS (SELECT * FROM unnest($1::uuid[], $2::date[], $4::text[], $5::text[], $6::bigint[])"
+    "           WITH ORDINALITY q(user_id, day, want, draws, fallback, i)),"
+    " pk AS (SELECT q.i, c.* FROM " PICK_BOUNDS_SQL " b, q,"
+    "        LATERAL (" PICK_PROBES_SQL("b", "q.want", "q.draws::bigint[]") " UNION ALL "
+    PICK_WALK_SQL("q.want", "q.fallback") " LIMIT 1) c WHERE b.lo IS NOT NULL),"
+    " live AS (SELECT q.user_id, q.day, q.i, pk.id AS creature_id, pk.rarity, pk.name FROM q JOIN pk ON pk.i = q.i),"
     " lk AS (SELECT id FROM users WHERE id IN (SELECT user_id FROM live) ORDER BY id FOR UPDATE),"
     " c AS (UPDATE users u SET box_last_claimed_at = now(), motes = u.motes + $3::int,"
     "   box_streak = CASE WHEN u.box_streak_day = q.day - 1 THEN u.box_streak + 1"
@@ -102,12 +105,12 @@ static const db_stmt_t STMT_CLAIM = {
     " rec AS (INSERT INTO daily_box_claims (user_id, kind, creature_id, rarity, motes, claimed_at)"
     "         SELECT id, 'daily', creature_id, rarity, $3::int, box_last_claimed_at FROM c),"
     " cr AS (SELECT i, id AS user_id, creature_id AS id, name, rarity FROM c),"
-    COLLECTION_GRANT_WRITES("$6", "$7", "$8")
-    " SELECT " COLLECTION_GRANT_COLUMNS ", c.i IS NOT NULL, live.i IS NOT NULL, c.motes, c.box_streak, "
-    ISO("(c.box_last_claimed_at + interval '24 hours')")
-    " FROM q LEFT JOIN live ON live.i = q.i LEFT JOIN c ON c.i = q.i LEFT JOIN cr ON cr.i = q.i"
+    COLLECTION_GRANT_WRITES("$7", "$8", "$9")
+    " SELECT " COLLECTION_GRANT_COLUMNS ", q.i, c.i IS NOT NULL, pk.i IS NOT NULL, c.motes, c.box_streak, "
+    ISO("(c.box_last_claimed_at + interval '24 hours')") ", " PICK_COLUMNS_SQL("pk")
+    " FROM q LEFT JOIN pk ON pk.i = q.i LEFT JOIN c ON c.i = q.i LEFT JOIN cr ON cr.i = q.i"
     " LEFT JOIN up ON up.user_id = c.id LEFT JOIN tel ON tel.user_id = c.id",
-    8};
+    9};
 
 static const db_stmt_t STMT_NEXT = {
     "dailybox_next",
@@ -131,11 +134,14 @@ static void not_ready(http_ctx_t *ctx, db_conn_t *db, const char *uid)
     http_res_error(ctx->res, 409, "conflict", msg);
 }
 
-/* One claim in a batch: its inputs, then what the batch made of it. */
-enum { CLAIM_FAILED, CLAIM_WON, CLAIM_NOT_READY, CLAIM_EMPTY, CLAIM_NO_CREATURES };
+/* One claim in a batch: its inputs, then what the batch made of it. CLAIM_UNPICKED: its box's
+ * rarity had no active creature (the next rarity is tried). */
+enum { CLAIM_FAILED, CLAIM_WON, CLAIM_NOT_READY, CLAIM_UNPICKED, CLAIM_NO_CREATURES };
 typedef struct box_claim {
     combiner_item_t item; /* first: the combiner hands back &item; key = the player */
     char day[11];
+    rarity_t want; /* rolled with the box odds */
+    int tries;     /* rewards_fallback_rarity(want, tries) is the rarity of this attempt */
     picked_t pick;
     int status;
     PGresult *err; /* a failed claim's own error (a batch of one), for api_check */
@@ -146,42 +152,35 @@ typedef struct box_claim {
     effects_t fx;
 } box_claim_t;
 
-/* The statuses in the claim statement's result: CLAIM_WON with the balance, CLAIM_NOT_READY,
- * or CLAIM_EMPTY when the box's creature is gone. */
+/* The statuses in the claim statement's result: CLAIM_WON with the balance and the creature,
+ * CLAIM_NOT_READY, or CLAIM_UNPICKED. */
 static void claim_statuses(PGresult *r, box_claim_t **claims, int n)
 {
     for (int row = 0; row < PQntuples(r); row++) {
-        int k = db_row_index(r, row, 0, n);
+        int k = db_row_index(r, row, 7, n);
         if (k < 0)
             continue;
         box_claim_t *c = claims[k];
-        if (PQgetvalue(r, row, 8)[0] != 't') {
-            c->status = CLAIM_EMPTY;
+        if (PQgetvalue(r, row, 9)[0] != 't') {
+            c->status = CLAIM_UNPICKED;
             continue;
         }
-        if (PQgetvalue(r, row, 7)[0] != 't')
+        if (PQgetvalue(r, row, 8)[0] != 't')
             continue; /* CLAIM_NOT_READY */
         c->status = CLAIM_WON;
         c->fx.motes = 1;
-        c->motes = atol(PQgetvalue(r, row, 9));
-        c->streak = atoi(PQgetvalue(r, row, 10));
-        snprintf(c->next_at, sizeof c->next_at, "%s", PQgetvalue(r, row, 11));
+        c->motes = atol(PQgetvalue(r, row, 10));
+        c->streak = atoi(PQgetvalue(r, row, 11));
+        snprintf(c->next_at, sizeof c->next_at, "%s", PQgetvalue(r, row, 12));
+        pick_take(r, row, 13, &c->pick);
     }
 }
 
 /* Generic plans: PostgreSQL would otherwise re-plan the batch statements for nearly every batch
  * size (a custom plan looks cheaper for a short array), which costs more than running them
  * (measured: 2.3 ms of planning per achievements check). */
-#define BEGIN_GENERIC_SQL "SET LOCAL plan_cache_mode = force_generic_plan"
 static const db_stmt_t STMT_BEGIN = {"dailybox_begin", "BEGIN", 0};
-static const db_stmt_t STMT_GENERIC = {"dailybox_generic_plans", BEGIN_GENERIC_SQL, 0};
-
-/* A claim retried alone: its transaction (the batch's began with its pick). */
-static int begin_batch(db_conn_t *db)
-{
-    return db_command(db, "BEGIN; " BEGIN_GENERIC_SQL);
-}
-
+static const db_stmt_t STMT_GENERIC = {"dailybox_generic_plans", "SET LOCAL plan_cache_mode = force_generic_plan", 0};
 static const db_stmt_t STMT_COMMIT = {"dailybox_commit", "COMMIT", 0};
 
 /* The board scores that the batch's finds and unlocks moved (they were read for every player
@@ -201,10 +200,10 @@ static void keep_moved_scores(box_claim_t **claims, int n, lb_scores_t *scores)
     scores->n = kept;
 }
 
-/* The rest of the batch's transaction (begun by the caller, boxes picked), in one round trip:
- * claim and grant; check achievements (the box streak moved, and the find may be new: whose is
- * not known yet, so every player's finds metrics are checked, which changes nothing for those
- * who did not win); read the board scores; COMMIT. 0 committed; -1 failed (rolled back, *err). */
+/* The batch's transaction in one round trip: BEGIN; pick, claim and grant; check achievements
+ * (the box streak moved, and the find may be new: whose is not known yet, so every player's
+ * finds metrics are checked, which changes nothing for those who did not win); read the board
+ * scores; COMMIT. 0 committed; -1 failed (rolled back, *err). */
 static int claim_batch(db_conn_t *db, box_claim_t **claims, int n, lb_scores_t *scores, PGresult **err)
 {
     *err = NULL;
@@ -214,40 +213,50 @@ static int claim_batch(db_conn_t *db, box_claim_t **claims, int n, lb_scores_t *
     const char *title, *body;
     if (collection_source_texts("daily_box", &title, &body))
         return -1;
-    const char *users[COMBINER_MAX_ITEMS], *days[COMBINER_MAX_ITEMS], *creatures[COMBINER_MAX_ITEMS],
-        *rarities[COMBINER_MAX_ITEMS];
+    const char *users[COMBINER_MAX_ITEMS], *days[COMBINER_MAX_ITEMS], *rarities[COMBINER_MAX_ITEMS],
+        *draws[COMBINER_MAX_ITEMS], *fallbacks[COMBINER_MAX_ITEMS];
+    char fallback[COMBINER_MAX_ITEMS][16];
+    buf_t draw_lists[COMBINER_MAX_ITEMS];
     grant_req_t reqs[COMBINER_MAX_ITEMS];
     ach_check_t checks[COMBINER_MAX_ITEMS];
     for (int i = 0; i < n; i++) {
         box_claim_t *c = claims[i];
         c->status = CLAIM_NOT_READY;
         effects_init(&c->fx);
+        rarity_t rarity = (rarity_t)rewards_fallback_rarity(c->want, c->tries);
+        buf_init(&draw_lists[i], PICK_MAX_DRAWS * 11 + 3); /* "{" and up to 10 digits and "," each */
+        rewards_draws(rng_thread(), rarity, &draw_lists[i], fallback[i]);
         users[i] = c->item.key;
         days[i] = c->day;
-        creatures[i] = c->pick.id;
-        rarities[i] = c->pick.rarity;
-        reqs[i] = (grant_req_t){.user_id = users[i], .creature_id = creatures[i], .out = &c->grant, .fx = &c->fx};
+        rarities[i] = RARITY_NAMES[rarity];
+        draws[i] = draw_lists[i].data;
+        fallbacks[i] = fallback[i];
+        reqs[i] = (grant_req_t){.user_id = users[i], .out = &c->grant, .fx = &c->fx};
         checks[i] = (ach_check_t){.user_id = users[i], .metrics = ACH_METRIC_BOX | ACH_METRIC_COLLECTION,
                                   .got = &c->grant.unlocked, .fx = &c->fx};
     }
     db_param_t claim_params[] = {{.items = users, .n = n},     {.items = days, .n = n},
-                                 {.value = motes_s},           {.items = creatures, .n = n},
-                                 {.items = rarities, .n = n},  {.value = "daily_box"},
-                                 {.value = title},             {.value = body}};
+                                 {.value = motes_s},           {.items = rarities, .n = n},
+                                 {.items = draws, .n = n},     {.items = fallbacks, .n = n},
+                                 {.value = "daily_box"},       {.value = title},
+                                 {.value = body}};
     ach_call_t ac;
     lb_read_call_t lc;
-    db_call_t calls[4] = {{.stmt = &STMT_CLAIM, .params = claim_params}, {0}, {0}, {.stmt = &STMT_COMMIT}};
-    if (achievements_check_call(&ac, checks, n, &calls[1]) != 1 || leaderboard_read_call(&lc, users, n, &calls[2]))
-        return -1;
-    int rc = db_pipeline(db, calls, 4);
+    db_call_t calls[6] = {{.stmt = &STMT_BEGIN}, {.stmt = &STMT_GENERIC},
+                          {.stmt = &STMT_CLAIM, .params = claim_params}, {0}, {0}, {.stmt = &STMT_COMMIT}};
+    int rc = -1;
+    if (achievements_check_call(&ac, checks, n, &calls[3]) == 1 && leaderboard_read_call(&lc, users, n, &calls[4]) == 0)
+        rc = db_pipeline(db, calls, 6);
+    for (int i = 0; i < n; i++)
+        buf_free(&draw_lists[i]);
     if (rc == 0) {
-        collection_grant_take(calls[0].result, reqs, n); /* the grant's columns come first */
-        claim_statuses(calls[0].result, claims, n);
-        achievements_take(calls[1].result, checks, n);
-        if (leaderboard_read_take(calls[2].result, &lc, scores) == 0)
+        collection_grant_take(calls[2].result, reqs, n); /* the grant's columns come first */
+        claim_statuses(calls[2].result, claims, n);
+        achievements_take(calls[3].result, checks, n);
+        if (leaderboard_read_take(calls[4].result, &lc, scores) == 0)
             keep_moved_scores(claims, n, scores);
     }
-    db_pipeline_done(calls, 4, err);
+    db_pipeline_done(calls, 6, err);
     if (rc != 0)
         db_command(db, "ROLLBACK");
     return rc;
@@ -267,8 +276,8 @@ static void effects_after(redis_t *redis, db_conn_t *db, box_claim_t **claims, i
     effects_apply_many(db, redis, users, fx, n, scores);
 }
 
-/* The batch, in the transaction its caller began, and when it fails as a whole, each claim on
- * its own (so one claim's trouble is only its own). */
+/* The batch, and when it fails as a whole, each claim on its own (so one claim's trouble is
+ * only its own). */
 static void run_batch(db_conn_t *db, redis_t *redis, box_claim_t **claims, int n, lb_scores_t *scores)
 {
     PGresult *err = NULL;
@@ -278,14 +287,8 @@ static void run_batch(db_conn_t *db, redis_t *redis, box_claim_t **claims, int n
     }
     if (n > 1) {
         PQclear(err);
-        for (int i = 0; i < n; i++) {
-            if (begin_batch(db) == 0) {
-                run_batch(db, redis, &claims[i], 1, scores);
-            } else {
-                claims[i]->status = CLAIM_FAILED;
-                claims[i]->err = NULL;
-            }
-        }
+        for (int i = 0; i < n; i++)
+            run_batch(db, redis, &claims[i], 1, scores);
         return;
     }
     claims[0]->status = CLAIM_FAILED;
@@ -293,46 +296,45 @@ static void run_batch(db_conn_t *db, redis_t *redis, box_claim_t **claims, int n
 }
 
 /* The combiner's run, by the request that leads the batch, on its connection: one transaction
- * decides what is in each box (one read for the batch, before any row is locked), then claims
- * and grants; its effects follow the COMMIT. */
+ * picks, claims and grants; its effects follow the COMMIT. A box whose rarity has no active
+ * creature (an admin deactivated them all) goes round again with the next rarity. */
 static void run_claims(void *leader_ctx, combiner_item_t **items, int n)
 {
     http_ctx_t *ctx = leader_ctx;
-    box_claim_t *claims[COMBINER_MAX_ITEMS];
-    picked_t *picks[COMBINER_MAX_ITEMS];
-    for (int i = 0; i < n; i++) {
-        claims[i] = (box_claim_t *)items[i]; /* item is each claim's first member */
-        picks[i] = &claims[i]->pick;
-    }
+    box_claim_t *todo[COMBINER_MAX_ITEMS];
+    for (int i = 0; i < n; i++)
+        todo[i] = (box_claim_t *)items[i]; /* item is each claim's first member */
     db_conn_t *db = api_db_try(ctx);
-    PGresult *err = NULL;
-    /* the transaction begins in the pick's round trip */
-    static const db_stmt_t *const begin[] = {&STMT_BEGIN, &STMT_GENERIC};
-    int rc = db ? rewards_pick_boxes(db, rng_thread(), picks, n, begin, 2, &err) : -1;
-    lb_scores_t *scores = rc > 0 ? malloc(sizeof *scores) : NULL;
-    if (!scores) {
-        if (db)
-            db_command(db, "ROLLBACK");
-        for (int i = 0; i < n; i++)
-            claims[i]->status = rc == 0 ? CLAIM_NO_CREATURES : CLAIM_FAILED;
-        claims[0]->err = err; /* the others answer with the plain 503 */
-        return;
+    lb_scores_t *scores = db ? malloc(sizeof *scores) : NULL;
+    if (!scores)
+        n = 0; /* each answers with the plain 503 of CLAIM_FAILED */
+    while (n > 0) {
+        run_batch(db, ctx->thread->redis, todo, n, scores);
+        int again = 0;
+        for (int i = 0; i < n; i++) {
+            if (todo[i]->status != CLAIM_UNPICKED)
+                continue;
+            if (rewards_fallback_rarity(todo[i]->want, ++todo[i]->tries) < 0)
+                todo[i]->status = CLAIM_NO_CREATURES;
+            else
+                todo[again++] = todo[i];
+        }
+        n = again;
     }
-    run_batch(db, ctx->thread->redis, claims, n, scores);
     free(scores);
 }
 
 /* Concurrent claims share transactions: two batches at most run at once, each on the
- * connection of the request that leads it. (Measured on 2 cores at 16 connections, with the
- * batch in three round trips: one batch at a time leaves a core idle; three make the batches
- * smaller, and the database's cost per claim grows with it.) */
+ * connection of the request that leads it. (Measured on 2 cores at 16 connections: one batch
+ * at a time leaves a core idle; three make the batches smaller, and the database's cost per
+ * claim grows with it: 13 % more PostgreSQL CPU per claim, fewer claims a second.) */
 static combiner_t claims_combiner = COMBINER_INITIALIZER(2, COMBINER_MAX_ITEMS, run_claims);
 
 void api_dailybox_claim(http_ctx_t *ctx)
 {
     const char *uid = api_user_id(ctx);
     /* No connection is held while waiting: only the request that leads a batch uses one. */
-    box_claim_t c = {.item.key = uid, .status = CLAIM_FAILED};
+    box_claim_t c = {.item.key = uid, .status = CLAIM_FAILED, .want = odds_box_rarity(rng_thread())};
     rewards_today(c.day);
     combiner_submit(&claims_combiner, &c.item, ctx);
     db_conn_t *db;
@@ -341,9 +343,7 @@ void api_dailybox_claim(http_ctx_t *ctx)
         if ((db = api_db(ctx)))
             not_ready(ctx, db, uid);
         return;
-    case CLAIM_EMPTY:
-        http_res_error(ctx->res, 503, "unavailable", "the box could not be filled, try again");
-        return;
+    case CLAIM_UNPICKED: /* run_claims leaves none: it tries every rarity */
     case CLAIM_NO_CREATURES:
         http_res_error(ctx->res, 503, "unavailable", "there are no creatures to give right now");
         return;

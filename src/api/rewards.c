@@ -23,20 +23,33 @@ int rewards_pick_rarity(db_conn_t *db, rng_t *rng, rarity_t rarity, picked_t *ou
     return pick_creature(db, RARITY_NAMES[rarity], draws, n, (uint32_t)(rng_next(rng) >> 32), out, err);
 }
 
+int rewards_fallback_rarity(rarity_t want, int k)
+{
+    if (k < 0 || k >= RARITY_COUNT)
+        return -1;
+    return k == 0 ? (int)want : k <= (int)want ? (int)want - k : k;
+}
+
+void rewards_draws(rng_t *rng, rarity_t rarity, buf_t *draws, char fallback[16])
+{
+    uint32_t d[PICK_MAX_DRAWS];
+    for (int i = 0; i < DRAWS[rarity]; i++)
+        d[i] = (uint32_t)(rng_next(rng) >> 32);
+    pick_draws_literal(draws, d, DRAWS[rarity]);
+    snprintf(fallback, 16, "%u", (uint32_t)(rng_next(rng) >> 32));
+}
+
 /* After want's probes missed: its exact walk, then, when an admin has deactivated the whole
- * rarity, the nearest more common one (then upwards). */
+ * rarity, the others in rewards_fallback_rarity's order. */
 static int pick_after_probes(db_conn_t *db, rng_t *rng, rarity_t want, picked_t *out, PGresult **err)
 {
     int rc = pick_creature(db, RARITY_NAMES[want], NULL, 0, (uint32_t)(rng_next(rng) >> 32), out, err);
-    for (int r = (int)want - 1; rc == 0 && r >= 0; r--)
-        rc = rewards_pick_rarity(db, rng, (rarity_t)r, out, err);
-    for (int r = (int)want + 1; rc == 0 && r < RARITY_COUNT; r++)
+    for (int k = 1, r; rc == 0 && (r = rewards_fallback_rarity(want, k)) >= 0; k++)
         rc = rewards_pick_rarity(db, rng, (rarity_t)r, out, err);
     return rc;
 }
 
-int rewards_pick_boxes(db_conn_t *db, rng_t *rng, picked_t *const *out, int n, const db_stmt_t *const *lead,
-                       int nlead, PGresult **err)
+int rewards_pick_boxes(db_conn_t *db, rng_t *rng, picked_t *const *out, int n, PGresult **err)
 {
     *err = NULL;
     if (n < 1 || n > PICK_MAX_BATCH)
@@ -52,7 +65,7 @@ int rewards_pick_boxes(db_conn_t *db, rng_t *rng, picked_t *const *out, int n, c
         for (int k = 0; k < reqs[i].n; k++)
             draws[i][k] = (uint32_t)(rng_next(rng) >> 32);
     }
-    int rc = pick_probe_many(db, reqs, n, lead, nlead, err) < 0 ? -1 : 1;
+    int rc = pick_probe_many(db, reqs, n, err) < 0 ? -1 : 1;
     for (int i = 0; i < n && rc == 1; i++)
         if (!reqs[i].found)
             rc = pick_after_probes(db, rng, want[i], out[i], err);
@@ -62,7 +75,7 @@ int rewards_pick_boxes(db_conn_t *db, rng_t *rng, picked_t *const *out, int n, c
 
 int rewards_pick_box(db_conn_t *db, rng_t *rng, picked_t *out, PGresult **err)
 {
-    return rewards_pick_boxes(db, rng, &out, 1, NULL, 0, err);
+    return rewards_pick_boxes(db, rng, &out, 1, err);
 }
 
 static const db_stmt_t STMT_BOX_RECORD = {

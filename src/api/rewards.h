@@ -20,11 +20,16 @@ int rewards_pick_rarity(db_conn_t *db, rng_t *rng, rarity_t rarity, picked_t *ou
  * creature of the rolled rarity, the nearest more common one (then any). 1, 0 (the catalogue
  * has no active creature at all), -1 (*err). */
 int rewards_pick_box(db_conn_t *db, rng_t *rng, picked_t *out, PGresult **err);
-/* The same for up to PICK_MAX_BATCH boxes at once (one statement unless probes miss; lead:
- * statements sent ahead of it in its round trip, as pick_probe_many's): 1 all filled, 0 (no
- * active creature at all), -1 (*err). */
-int rewards_pick_boxes(db_conn_t *db, rng_t *rng, picked_t *const *out, int n, const db_stmt_t *const *lead,
-                       int nlead, PGresult **err);
+/* The same for up to PICK_MAX_BATCH boxes at once (one statement unless probes miss): 1 all
+ * filled, 0 (no active creature at all), -1 (*err). */
+int rewards_pick_boxes(db_conn_t *db, rng_t *rng, picked_t *const *out, int n, PGresult **err);
+
+/* For a box picked in SQL (store/pick.h's PICK_PROBES_SQL and PICK_WALK_SQL): the k-th
+ * rarity to try when the box rolled `want` (k = 0: want; then the more common ones, nearest
+ * first; then the rarer ones), -1 past the last; and a rarity's draws (appended to `draws`
+ * as an array literal) and the walk's draw, with the same counts as rewards_pick_box. */
+int rewards_fallback_rarity(rarity_t want, int k);
+void rewards_draws(rng_t *rng, rarity_t rarity, buf_t *draws, char fallback[16]);
 
 /* Opens one mystery box for the player inside the caller's transaction: pick (box odds),
  * grant (source daily_box; extra_metrics are re-checked with the grant's achievements), and a

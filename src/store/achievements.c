@@ -27,7 +27,8 @@
 
 /* $1 players (uuid[], distinct), $2 each one's metrics and $3 each one's forced achievement
  * ids (text[], comma-separated lists). Achievements a player has already unlocked are left
- * out before any metric is computed, and each (player, metric) is computed once (the five
+ * out before any metric is computed (one index range per player, not one probe per
+ * achievement), and each (player, metric) is computed once (the five
  * collect_N share one count). The upsert only "returns" rows that were not unlocked
  * before, so concurrent checks pay each achievement once. */
 static const db_stmt_t STMT_CHECK = {
@@ -35,12 +36,13 @@ static const db_stmt_t STMT_CHECK = {
     "WITH q AS (SELECT q.i, q.user_id, string_to_array(q.metrics, ',') AS metrics,"
     "                  string_to_array(q.forced, ',') AS forced"
     "           FROM unnest($1::uuid[], $2::text[], $3::text[]) WITH ORDINALITY q(user_id, metrics, forced, i)),"
+    " done AS MATERIALIZED (SELECT ua.user_id, array_agg(ua.achievement_id) AS ids FROM user_achievements ua"
+    "       WHERE ua.user_id IN (SELECT user_id FROM q) AND ua.unlocked_at IS NOT NULL GROUP BY ua.user_id),"
     " a AS (SELECT q.i, q.user_id, x.id, x.name, x.points, x.threshold, x.metric, x.id = ANY(q.forced) AS forced"
     "       FROM q JOIN achievements x ON x.metric = ANY(q.metrics) OR x.id = ANY(q.forced)"
-    "       WHERE NOT EXISTS (SELECT 1 FROM user_achievements ua WHERE ua.user_id = q.user_id"
-    "                         AND ua.achievement_id = x.id AND ua.unlocked_at IS NOT NULL)),"
+    "       LEFT JOIN done ON done.user_id = q.user_id WHERE NOT coalesce(x.id = ANY(done.ids), false)),"
     " m AS (SELECT DISTINCT user_id, metric FROM a WHERE NOT forced),"
-    " mv AS (SELECT m.user_id, m.metric, " METRIC_VALUE("m", "m.user_id") " AS value FROM m),"
+    " mv AS MATERIALIZED (SELECT m.user_id, m.metric, " METRIC_VALUE("m", "m.user_id") " AS value FROM m),"
     " v AS (SELECT a.*, CASE WHEN a.forced THEN a.threshold::bigint ELSE mv.value END AS value"
     "       FROM a LEFT JOIN mv ON mv.user_id = a.user_id AND mv.metric = a.metric),"
     " ins AS (INSERT INTO user_achievements AS ua (user_id, achievement_id, progress, unlocked_at)"

@@ -9,49 +9,32 @@
 
 #include "core/buf.h"
 
-#define PICK_COLS                                                                                   \
-    "c.id, c.name, c.short_name, (SELECT name FROM body_types WHERE id = c.body_type_id), c.rarity," \
-    " c.colour_scheme"
+#define PICK_COLS PICK_COLUMNS_SQL("c")
 
 /* The LATERAL join is a nested loop driven by the draws in array order, so LIMIT 1 stops at
  * the first hit (the body type is a scalar subquery, not a join that could reorder rows).
  * seq = lo + floor(u * (hi - lo + 1) / 2^32). */
 static const db_stmt_t STMT_PICK_PROBE = {
     "pick_probe",
-    "SELECT " PICK_COLS
-    " FROM (SELECT min(seq) AS lo, max(seq) AS hi FROM creatures) b,"
-    " unnest($2::bigint[]) d(u),"
-    " LATERAL (SELECT * FROM creatures c WHERE c.seq = b.lo + ((d.u * (b.hi - b.lo + 1)::bigint) >> 32)::int"
-    "          AND c.rarity = $1 AND c.deleted_at IS NULL AND c.is_active) c"
-    " WHERE b.lo IS NOT NULL LIMIT 1",
+    "SELECT " PICK_COLS " FROM " PICK_BOUNDS_SQL " b, LATERAL " PICK_PROBES_SQL("b", "$1", "$2::bigint[]") " c"
+    " WHERE b.lo IS NOT NULL",
     2};
 
 /* The probe for a batch: $1 each item's rarity, $2 each item's draws (an array literal per
  * item). Items whose probes all miss have no row. */
 static const db_stmt_t STMT_PICK_PROBE_MANY = {
     "pick_probe_many",
-    "SELECT q.i, " PICK_COLS
-    " FROM (SELECT min(seq) AS lo, max(seq) AS hi FROM creatures) b,"
+    "SELECT q.i, " PICK_COLS " FROM " PICK_BOUNDS_SQL " b,"
     " unnest($1::text[], $2::text[]) WITH ORDINALITY q(rarity, draws, i),"
-    " LATERAL (SELECT c.* FROM unnest(q.draws::bigint[]) d(u),"
-    "          LATERAL (SELECT * FROM creatures c WHERE c.seq = b.lo + ((d.u * (b.hi - b.lo + 1)::bigint) >> 32)::int"
-    "                   AND c.rarity = q.rarity AND c.deleted_at IS NULL AND c.is_active) c"
-    "          LIMIT 1) c"
+    " LATERAL " PICK_PROBES_SQL("b", "q.rarity", "q.draws::bigint[]") " c"
     " WHERE b.lo IS NOT NULL",
     2};
 
 /* Count and skip in one statement, so in one snapshot: the offset is always within the count. */
 static const db_stmt_t STMT_PICK_WALK = {
-    "pick_walk",
-    "SELECT " PICK_COLS " FROM creatures c"
-    " WHERE c.rarity = $1 AND c.deleted_at IS NULL AND c.is_active ORDER BY c.seq"
-    " OFFSET (SELECT (count(*) * $2::bigint) >> 32 FROM creatures"
-    "         WHERE rarity = $1 AND deleted_at IS NULL AND is_active)"
-    " LIMIT 1",
-    2};
+    "pick_walk", "SELECT " PICK_COLS " FROM " PICK_WALK_SQL("$1", "$2::bigint") " c", 2};
 
-/* the PICK_COLS of row `row`, starting at column `col` */
-static void fill_at(PGresult *r, int row, int col, picked_t *out)
+void pick_take(PGresult *r, int row, int col, picked_t *out)
 {
     snprintf(out->id, sizeof out->id, "%s", PQgetvalue(r, row, col));
     snprintf(out->name, sizeof out->name, "%s", PQgetvalue(r, row, col + 1));
@@ -61,13 +44,7 @@ static void fill_at(PGresult *r, int row, int col, picked_t *out)
     snprintf(out->colour_scheme, sizeof out->colour_scheme, "%s", PQgetvalue(r, row, col + 5));
 }
 
-static void fill(PGresult *r, picked_t *out)
-{
-    fill_at(r, 0, 0, out);
-}
-
-/* "{1,2,3}": the draws as an array literal */
-static void draws_literal(buf_t *b, const uint32_t *draws, int n)
+void pick_draws_literal(buf_t *b, const uint32_t *draws, int n)
 {
     buf_puts(b, "{");
     for (int i = 0; i < n; i++)
@@ -85,7 +62,7 @@ static int run(db_conn_t *db, const db_stmt_t *stmt, const char *const *params, 
     }
     int found = PQntuples(r) > 0;
     if (found)
-        fill(r, out);
+        pick_take(r, 0, 0, out);
     PQclear(r);
     return found;
 }
@@ -98,7 +75,7 @@ int pick_creature(db_conn_t *db, const char *rarity, const uint32_t *draws, int 
     if (n > 0) {
         buf_t arr;
         buf_init(&arr, PICK_MAX_DRAWS * 11 + 3);
-        draws_literal(&arr, draws, n);
+        pick_draws_literal(&arr, draws, n);
         const char *params[] = {rarity, arr.data};
         int rc = run(db, &STMT_PICK_PROBE, params, out, err);
         buf_free(&arr);
@@ -111,28 +88,7 @@ int pick_creature(db_conn_t *db, const char *rarity, const uint32_t *draws, int 
     return run(db, &STMT_PICK_WALK, params, out, err);
 }
 
-/* The probe with its lead statements in one round trip; the probe's result, or NULL with *err
- * the first failure. */
-static PGresult *probe_after(db_conn_t *db, const db_param_t *params, const db_stmt_t *const *lead, int nlead,
-                             PGresult **err)
-{
-    db_call_t calls[DB_MAX_PIPELINE];
-    if (nlead < 0 || nlead >= DB_MAX_PIPELINE)
-        return NULL;
-    for (int i = 0; i < nlead; i++)
-        calls[i] = (db_call_t){.stmt = lead[i]};
-    calls[nlead] = (db_call_t){.stmt = &STMT_PICK_PROBE_MANY, .params = params};
-    PGresult *probe = NULL;
-    if (db_pipeline(db, calls, nlead + 1) == 0) {
-        probe = calls[nlead].result;
-        calls[nlead].result = NULL;
-    }
-    db_pipeline_done(calls, nlead + 1, err);
-    return probe;
-}
-
-int pick_probe_many(db_conn_t *db, pick_req_t *reqs, int n, const db_stmt_t *const *lead, int nlead,
-                    PGresult **err)
+int pick_probe_many(db_conn_t *db, pick_req_t *reqs, int n, PGresult **err)
 {
     *err = NULL;
     if (n < 1 || n > PICK_MAX_BATCH)
@@ -141,20 +97,17 @@ int pick_probe_many(db_conn_t *db, pick_req_t *reqs, int n, const db_stmt_t *con
     buf_t each[PICK_MAX_BATCH];
     for (int i = 0; i < n; i++) {
         buf_init(&each[i], PICK_MAX_DRAWS * 11 + 3);
-        draws_literal(&each[i], reqs[i].draws, reqs[i].n < PICK_MAX_DRAWS ? reqs[i].n : PICK_MAX_DRAWS);
+        pick_draws_literal(&each[i], reqs[i].draws, reqs[i].n < PICK_MAX_DRAWS ? reqs[i].n : PICK_MAX_DRAWS);
         rarities[i] = reqs[i].rarity;
         lists[i] = each[i].data;
         reqs[i].found = 0;
     }
     db_param_t params[] = {{.items = rarities, .n = n}, {.items = lists, .n = n}};
-    PGresult *r = nlead ? probe_after(db, params, lead, nlead, err) : db_exec_arrays(db, &STMT_PICK_PROBE_MANY, params);
+    PGresult *r = db_exec_arrays(db, &STMT_PICK_PROBE_MANY, params);
     for (int i = 0; i < n; i++)
         buf_free(&each[i]);
     if (!r || PQresultStatus(r) != PGRES_TUPLES_OK) {
-        if (!*err)
-            *err = r;
-        else
-            PQclear(r);
+        *err = r;
         return -1;
     }
     int rows = PQntuples(r);
@@ -162,7 +115,7 @@ int pick_probe_many(db_conn_t *db, pick_req_t *reqs, int n, const db_stmt_t *con
         int i = db_row_index(r, k, 0, n);
         if (i < 0)
             continue;
-        fill_at(r, k, 1, reqs[i].out);
+        pick_take(r, k, 1, reqs[i].out);
         reqs[i].found = 1;
     }
     PQclear(r);

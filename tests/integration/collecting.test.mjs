@@ -333,6 +333,30 @@ test('daily box: many players claiming at once share transactions, each gets exa
   assert.equal(await psqlValue(`SELECT count(*) FROM daily_box_claims WHERE user_id IN (${ids})`), '24');
 });
 
+test('daily box: a rarity without active creatures gives way to another; none at all is a 503 that loses nothing', async () => {
+  const players = await Promise.all(Array.from({ length: 8 }, () => signedIn(srv)));
+  const empty = await signedIn(srv);
+  // Only the Legendaries stay active: every box (by the odds mostly a Common) falls back to them.
+  const off = (await psql(`UPDATE creatures SET is_active = false WHERE is_active AND rarity <> 'Legendary'
+    RETURNING id`)).map(([id]) => id);
+  let legendaries = [];
+  try {
+    const rs = await Promise.all(players.map(({ p }) => p.post('/api/daily-box/claim')));
+    for (const r of rs) {
+      assert.equal(r.status, 200, r.text);
+      assert.equal(r.json.creature.rarity, 'Legendary');
+    }
+    legendaries = (await psql(`UPDATE creatures SET is_active = false WHERE is_active RETURNING id`)).map(([id]) => id);
+    assertError(await empty.p.post('/api/daily-box/claim'), 503, 'unavailable');
+    assert.equal(await psqlValue(`SELECT count(*) FROM daily_box_claims WHERE user_id = '${empty.user.id}'`), '0');
+    assert.equal((await empty.p.get('/api/daily-box/status')).json.ready, true);
+  } finally {
+    const back = [...off, ...legendaries].map((id) => `'${id}'`).join(',');
+    if (back) await psql(`UPDATE creatures SET is_active = true WHERE id IN (${back})`);
+  }
+  assert.equal((await empty.p.post('/api/daily-box/claim')).status, 200);
+});
+
 test('shop: items, validation, an atomic purchase that never overdraws', async () => {
   const { p, user } = await signedIn(srv);
   const items = await p.get('/api/shop/items');
