@@ -61,11 +61,11 @@ static void announce_notification(const char *payload, void *arg)
     json_t *doc = json_loads(payload, 0, NULL);
     const char *uid = json_string_value(json_object_get(doc, "user_id"));
     json_t *note = json_object_get(doc, "notification");
-    if (uid && json_is_object(note)) {
+    char topic[PUBSUB_TOPIC_MAX];
+    snprintf(topic, sizeof topic, "user:%s", uid ? uid : "");
+    if (uid && json_is_object(note) && http_server_has_topic(topic)) {
         json_t *msg = json_pack("{s:s, s:O}", "type", "notification", "notification", note);
         char *text = msg ? json_dumps(msg, JSON_COMPACT) : NULL;
-        char topic[PUBSUB_TOPIC_MAX];
-        snprintf(topic, sizeof topic, "user:%s", uid);
         if (text)
             http_server_deliver(topic, text, strlen(text));
         free(text);

@@ -28,6 +28,7 @@
 
 #define DRAIN_LIMIT_MS 10000
 #define WS_MAX_TOPICS 16
+#define WS_TOPIC_BUCKETS 4096
 #define WS_TOPIC_LEN 64
 #define WS_MAX_MESSAGE 4096          /* a chat line is at most 500 characters; frames past this close with 1009 */
 #define WS_MAX_QUEUED (256 * 1024)   /* bytes waiting for a slow client before it is cut off */
@@ -122,6 +123,10 @@ static struct {
     route_t ws_message_route;  /* WebSocket frames go to opts->ws_message */
     atomic_long ws_open;
     atomic_ulong ws_next_id;
+    /* How many sockets here hold a topic of each hash bucket, so that a delivery nobody here
+     * listens to (most notifications: their players have no page open) wakes no loop thread.
+     * Two topics sharing a bucket only cost the full path. */
+    atomic_int topic_sockets[WS_TOPIC_BUCKETS];
 } S;
 
 static uint64_t now_ns(void)
@@ -504,7 +509,9 @@ static void on_jobs_done(h2o_multithread_receiver_t *receiver, h2o_linklist_t *m
 
 static uint64_t now_ms(void);
 
-static void ws_unref(ws_client_t *c)
+/* noinline: inlined into callers that hold another reference, GCC's -Wuse-after-free cannot
+ * see that the count never reaches zero there (a false positive). */
+__attribute__((noinline)) static void ws_unref(ws_client_t *c)
 {
     if (--c->refs == 0)
         free(c);
@@ -520,14 +527,11 @@ static int ws_upgraded(const ws_client_t *c)
     return c->conn && c->conn->sock;
 }
 
+static void ws_detach(ws_client_t *c);
+
 static void ws_close_now(ws_client_t *c)
 {
-    h2o_websocket_conn_t *conn = c->conn;
-    c->conn = NULL;
-    h2o_linklist_unlink(&c->link);
-    atomic_fetch_sub(&S.ws_open, 1);
-    metrics_ws_closed();
-    h2o_websocket_close(conn);
+    ws_detach(c);
     c->refs--;
 }
 
@@ -579,11 +583,21 @@ static int ws_topic_index(const ws_client_t *c, const char *topic)
     return -1;
 }
 
+/* FNV-1a */
+static atomic_int *topic_bucket(const char *topic)
+{
+    uint32_t h = 2166136261u;
+    for (const unsigned char *p = (const unsigned char *)topic; *p; p++)
+        h = (h ^ *p) * 16777619u;
+    return &S.topic_sockets[h % WS_TOPIC_BUCKETS];
+}
+
 static void ws_subscribe(ws_client_t *c, const char *topic)
 {
     if (!topic[0] || ws_topic_index(c, topic) >= 0 || c->ntopics == WS_MAX_TOPICS)
         return;
     snprintf(c->topics[c->ntopics++], WS_TOPIC_LEN, "%s", topic);
+    atomic_fetch_add(topic_bucket(topic), 1);
 }
 
 static void ws_unsubscribe(ws_client_t *c, const char *topic)
@@ -591,8 +605,22 @@ static void ws_unsubscribe(ws_client_t *c, const char *topic)
     int i = ws_topic_index(c, topic);
     if (i < 0)
         return;
+    atomic_fetch_sub(topic_bucket(c->topics[i]), 1);
     memcpy(c->topics[i], c->topics[c->ntopics - 1], WS_TOPIC_LEN);
     c->ntopics--;
+}
+
+/* The socket leaves its loop's list (closed): nothing is delivered to it any more. */
+static void ws_detach(ws_client_t *c)
+{
+    h2o_websocket_conn_t *conn = c->conn;
+    c->conn = NULL;
+    h2o_linklist_unlink(&c->link);
+    while (c->ntopics > 0)
+        ws_unsubscribe(c, c->topics[c->ntopics - 1]);
+    atomic_fetch_sub(&S.ws_open, 1);
+    metrics_ws_closed();
+    h2o_websocket_close(conn);
 }
 
 /* A text frame becomes a job for the pool, like a request. */
@@ -643,11 +671,7 @@ static void on_ws_message(h2o_websocket_conn_t *conn, const struct wslay_event_o
     ws_client_t *c = conn->data;
     if (!arg) { /* closed by the peer, an error, or after our close handshake */
         if (c->conn) {
-            c->conn = NULL;
-            h2o_linklist_unlink(&c->link);
-            atomic_fetch_sub(&S.ws_open, 1);
-            metrics_ws_closed();
-            h2o_websocket_close(conn);
+            ws_detach(c);
             ws_unref(c);
         }
         return;
@@ -746,11 +770,15 @@ static void to_every_loop(const char *topic, const char *payload, size_t len, in
     }
 }
 
+int http_server_has_topic(const char *topic)
+{
+    return strlen(topic) < WS_TOPIC_LEN && atomic_load(topic_bucket(topic)) > 0;
+}
+
 void http_server_deliver(const char *topic, const char *payload, size_t len)
 {
-    if (strlen(topic) >= WS_TOPIC_LEN)
-        return;
-    to_every_loop(topic, payload, len, 0);
+    if (http_server_has_topic(topic))
+        to_every_loop(topic, payload, len, 0);
 }
 
 void http_server_close_user(const char *user_id)

@@ -66,6 +66,9 @@ void http_server_request_stop(void);
 /* Sends payload as a text frame to every WebSocket of this process subscribed to topic
  * (thread-safe; the pub/sub subscriber calls it for messages from any instance). */
 void http_server_deliver(const char *topic, const char *payload, size_t len);
+/* Whether a WebSocket of this process may hold topic (0: certainly none; thread-safe), so that
+ * a delivery nobody here listens to costs nothing more. */
+int http_server_has_topic(const char *topic);
 
 /* Closes (1008 "session ended") every WebSocket of this process opened by user_id
  * (thread-safe; for a player whose sessions ended: suspended or deleted). */
