@@ -107,9 +107,9 @@ static const db_stmt_t STMT_CLAIM = {
     " cr AS (SELECT i, id AS user_id, creature_id AS id, name, rarity FROM c),"
     COLLECTION_GRANT_WRITES("$7", "$8", "$9")
     " SELECT " COLLECTION_GRANT_COLUMNS ", q.i, c.i IS NOT NULL, pk.i IS NOT NULL, c.motes, c.box_streak, "
-    ISO("(c.box_last_claimed_at + interval '24 hours')") ", " PICK_COLUMNS_SQL("pk")
+    ISO("(c.box_last_claimed_at + interval '24 hours')") ", " PICK_COLUMNS_SQL("pk") ", note.announce"
     " FROM q LEFT JOIN pk ON pk.i = q.i LEFT JOIN c ON c.i = q.i LEFT JOIN cr ON cr.i = q.i"
-    " LEFT JOIN up ON up.user_id = c.id LEFT JOIN tel ON tel.user_id = c.id",
+    " LEFT JOIN up ON up.user_id = c.id LEFT JOIN tel ON tel.user_id = c.id LEFT JOIN note ON note.user_id = c.id",
     9};
 
 static const db_stmt_t STMT_NEXT = {
@@ -173,14 +173,19 @@ static void claim_statuses(PGresult *r, box_claim_t **claims, int n)
         c->streak = atoi(PQgetvalue(r, row, 11));
         snprintf(c->next_at, sizeof c->next_at, "%s", PQgetvalue(r, row, 12));
         pick_take(r, row, 13, &c->pick);
+        if (!PQgetisnull(r, row, 13 + PICK_COLUMN_COUNT))
+            effects_announce(&c->fx, PQgetvalue(r, row, 13 + PICK_COLUMN_COUNT));
     }
 }
 
-/* Generic plans: PostgreSQL would otherwise re-plan the batch statements for nearly every batch
- * size (a custom plan looks cheaper for a short array), which costs more than running them
- * (measured: 2.3 ms of planning per achievements check). */
+/* The batch's transaction: generic plans (PostgreSQL would otherwise re-plan the batch
+ * statements for nearly every batch size, a custom plan looking cheaper for a short array,
+ * which costs more than running them: measured 2.3 ms of planning per achievements check);
+ * its notifications announced by effects after COMMIT, not by NOTIFY (store/effects.h). */
 static const db_stmt_t STMT_BEGIN = {"dailybox_begin", "BEGIN", 0};
-static const db_stmt_t STMT_GENERIC = {"dailybox_generic_plans", "SET LOCAL plan_cache_mode = force_generic_plan", 0};
+static const db_stmt_t STMT_SETTINGS = {
+    "dailybox_settings",
+    "SELECT set_config('plan_cache_mode', 'force_generic_plan', true), " EFFECTS_APP_ANNOUNCES_SQL, 0};
 static const db_stmt_t STMT_COMMIT = {"dailybox_commit", "COMMIT", 0};
 
 /* The board scores that the batch's finds and unlocks moved (they were read for every player
@@ -242,7 +247,7 @@ static int claim_batch(db_conn_t *db, box_claim_t **claims, int n, lb_scores_t *
                                  {.value = body}};
     ach_call_t ac;
     lb_read_call_t lc;
-    db_call_t calls[6] = {{.stmt = &STMT_BEGIN}, {.stmt = &STMT_GENERIC},
+    db_call_t calls[6] = {{.stmt = &STMT_BEGIN}, {.stmt = &STMT_SETTINGS},
                           {.stmt = &STMT_CLAIM, .params = claim_params}, {0}, {0}, {.stmt = &STMT_COMMIT}};
     int rc = -1;
     if (achievements_check_call(&ac, checks, n, &calls[3]) == 1 && leaderboard_read_call(&lc, users, n, &calls[4]) == 0)

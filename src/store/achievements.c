@@ -58,12 +58,14 @@ static const db_stmt_t STMT_CHECK = {
     " note AS (INSERT INTO notifications (user_id, category, title, body, data)"
     "          SELECT user_id, 'achievement', 'Achievement unlocked: ' || name,"
     "                 CASE WHEN points > 0 THEN 'You earned ' || points || ' motes.' ELSE '' END,"
-    "                 jsonb_build_object('achievement_id', id, 'points', points) FROM got),"
+    "                 jsonb_build_object('achievement_id', id, 'points', points) FROM got"
+    "          RETURNING user_id, data->>'achievement_id' AS aid, " EFFECTS_ANNOUNCE_SQL " AS announce),"
     " tel AS (INSERT INTO telemetry_events (name, user_id, properties)"
     "         SELECT 'achievement_unlocked', user_id, jsonb_build_object('achievement_id', id, 'name', name, 'points', points)"
     "         FROM got RETURNING user_id, properties->>'achievement_id' AS aid, properties::text AS props)"
-    " SELECT got.i, got.id, got.name, got.points, tel.props"
-    " FROM got JOIN tel ON tel.user_id = got.user_id AND tel.aid = got.id ORDER BY got.i, got.id",
+    " SELECT got.i, got.id, got.name, got.points, tel.props, note.announce"
+    " FROM got JOIN tel ON tel.user_id = got.user_id AND tel.aid = got.id"
+    " JOIN note ON note.user_id = got.user_id AND note.aid = got.id ORDER BY got.i, got.id",
     3};
 
 static const struct {
@@ -130,6 +132,8 @@ int achievements_take(PGresult *r, ach_check_t *checks, int n)
             got->n++;
         }
         effects_event(c->fx, "achievement_unlocked", PQgetvalue(r, i, 4));
+        if (!PQgetisnull(r, i, 5))
+            effects_announce(c->fx, PQgetvalue(r, i, 5));
         c->fx->motes = 1;
         c->fx->leaderboard = 1;
     }

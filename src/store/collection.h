@@ -73,7 +73,8 @@ int collection_grant_many(db_conn_t *db, grant_req_t *reqs, int n, const char *s
     "          SELECT cr.user_id, 'creature_found', coalesce(" TITLE ", 'New chatling: ' || cr.name),"             \
     "                 cr.name || " BODY ","                                                                        \
     "                 jsonb_build_object('creature_id', cr.id, 'source', " SOURCE "::text, 'rarity', cr.rarity)"   \
-    "          FROM up JOIN cr ON cr.user_id = up.user_id WHERE up.found_count = 1)"
+    "          FROM up JOIN cr ON cr.user_id = up.user_id WHERE up.found_count = 1"                          \
+    "          RETURNING user_id, " EFFECTS_ANNOUNCE_SQL " AS announce)"
 #define COLLECTION_GRANT_COLUMNS "cr.i, cr.id, cr.name, cr.rarity, up.found_count, up.rizz, tel.props"
 int collection_source_texts(const char *source, const char **title, const char **body);
 int collection_grant_take(PGresult *r, grant_req_t *reqs, int n);

@@ -7,12 +7,39 @@
 #include "core/log.h"
 #include "store/collection_cache.h"
 #include "store/leaderboard.h"
+#include "store/pubsub.h"
 #include "store/telemetry.h"
 
 void effects_init(effects_t *fx)
 {
-    /* not the event texts: ~13 KB, and only the first nevents are ever read */
-    fx->motes = fx->profile = fx->collection = fx->leaderboard = fx->nevents = 0;
+    /* not the texts (~25 KB): only the first nevents events and nannounces announcements are read */
+    fx->motes = fx->profile = fx->collection = fx->leaderboard = fx->nevents = fx->nannounces = 0;
+}
+
+void effects_announce(effects_t *fx, const char *notification_json)
+{
+    /* a notification left out is still in the player's list: only the live nudge is missed */
+    if (fx->nannounces >= EFFECTS_MAX_ANNOUNCES || strlen(notification_json) >= EFFECTS_ANNOUNCE_MAX) {
+        log_warn("notify", "a notification was not announced (%d queued, %zu bytes)", fx->nannounces,
+                 strlen(notification_json));
+        return;
+    }
+    snprintf(fx->announces[fx->nannounces++], EFFECTS_ANNOUNCE_MAX, "%s", notification_json);
+}
+
+/* The player's announcements, appended to the pipeline (counted in *sent: integer replies). */
+static void append_announces(redis_t *r, const char *user_id, const effects_t *fx, int *sent, int *failed)
+{
+    char topic[PUBSUB_TOPIC_MAX];
+    snprintf(topic, sizeof topic, "user:%s", user_id);
+    for (int a = 0; a < fx->nannounces; a++) {
+        char msg[EFFECTS_ANNOUNCE_MAX + 48];
+        int len = snprintf(msg, sizeof msg, "{\"type\":\"notification\",\"notification\":%s}", fx->announces[a]);
+        if (pubsub_append_publish(r, topic, msg, (size_t)len) == 0)
+            (*sent)++;
+        else
+            *failed = 1;
+    }
 }
 
 void effects_event(effects_t *fx, const char *name, const char *props_json)
@@ -49,8 +76,8 @@ void effects_apply_many(db_conn_t *db, redis_t *r, const char *const *user_ids, 
 {
     if (n < 1 || n > EFFECTS_MAX_BATCH)
         return;
-    /* one DEL per key (keys of different players live in different cluster slots), and the
-     * board writes, all in one pipeline: one round trip */
+    /* one DEL per key (keys of different players live in different cluster slots), the
+     * announcements and the board writes, all in one pipeline: one round trip */
     char key[96];
     int sent = 0, failed = 0;
     for (int i = 0; i < n; i++) {
@@ -62,6 +89,8 @@ void effects_apply_many(db_conn_t *db, redis_t *r, const char *const *user_ids, 
             collection_cache_key(key, sizeof key, user_ids[i]);
             append_del(r, key, &sent, &failed);
         }
+        /* after the player's DELs: a page that reloads on the nudge reads fresh data */
+        append_announces(r, user_ids[i], fx[i], &sent, &failed);
     }
     int board_writes = scores ? leaderboard_append_scores(r, scores) : 0;
     int broken = 0;
@@ -73,7 +102,8 @@ void effects_apply_many(db_conn_t *db, redis_t *r, const char *const *user_ids, 
     }
     leaderboard_scores_replies(r, broken ? 0 : board_writes);
     if (failed)
-        log_warn("cache", "could not drop the cache of %d player(s) from %s (the TTL will)", n, user_ids[0]);
+        log_warn("cache", "could not drop the cache of (or announce to) %d player(s) from %s (the TTL will)", n,
+                 user_ids[0]);
     for (int i = 0; i < n; i++) {
         for (int e = 0; e < fx[i]->nevents; e++)
             telemetry_log(user_ids[i], fx[i]->events[e].name, fx[i]->events[e].props);

@@ -107,9 +107,14 @@ int pubsub_ready(void)
     return atomic_load(&P.ready);
 }
 
+int pubsub_append_publish(redis_t *r, const char *topic, const char *payload, size_t len)
+{
+    return redis_append(r, "PUBLISH " CHANNEL_PREFIX "%s %b", topic, payload, len);
+}
+
 int pubsub_publish(redis_t *r, const char *topic, const char *payload, size_t len)
 {
-    redisReply *rep = redis_command(r, "PUBLISH " CHANNEL_PREFIX "%s %b", topic, payload, len);
+    redisReply *rep = pubsub_append_publish(r, topic, payload, len) ? NULL : redis_get_reply(r);
     if (!rep)
         return -1;
     int rc = rep->type == REDIS_REPLY_INTEGER ? 0 : -1;

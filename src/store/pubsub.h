@@ -19,6 +19,8 @@ void pubsub_stop(void);
 
 /* Publishes payload to topic on every instance. 0, or -1 when Redis is unavailable. */
 int pubsub_publish(redis_t *r, const char *topic, const char *payload, size_t len);
+/* The same PUBLISH appended to r's pipeline (its reply, an integer, read by the caller). */
+int pubsub_append_publish(redis_t *r, const char *topic, const char *payload, size_t len);
 
 /* 1 once the subscriber is subscribed (tests and readiness). */
 int pubsub_ready(void);

@@ -202,6 +202,24 @@ test('a new notification, whoever wrote it, nudges the player\'s open sockets', 
   ws.close();
 });
 
+test('a daily box claimed on one instance nudges the player\'s socket on the other, once per notification', async () => {
+  // The box announces its find and its unlocks itself after COMMIT (Redis pub/sub), not by NOTIFY
+  const { p, user } = await signedIn(a);
+  const ws = await connect(b, p);
+  await sleep(200);
+  const before = await psqlValue(`SELECT coalesce(max(id), 0) FROM notifications WHERE user_id = '${user.id}'`);
+  const r = await p.post('/api/daily-box/claim');
+  assert.equal(r.status, 200, r.text);
+  const want = await psql(`SELECT id, category, title FROM notifications WHERE user_id = '${user.id}'
+    AND id > ${before} ORDER BY id`);
+  assert.ok(want.some(([, category]) => category === 'creature_found'), JSON.stringify(want));
+  await frame(ws, () => ws.frames.filter((f) => f.type === 'notification').length >= want.length, 'the box\'s nudges');
+  await sleep(300); // nothing more arrives: neither twice nor by the trigger as well
+  const got = ws.frames.filter((f) => f.type === 'notification').map((f) => f.notification);
+  assert.deepEqual(got.map((n) => [String(n.id), n.category, n.title]).sort(), want.map(([id, c, t]) => [id, c, t]).sort());
+  ws.close();
+});
+
 test('when a player\'s sessions end (account deleted), their sockets on every instance close', async () => {
   const { p, user } = await signedIn(a);
   const onA = await connect(a, p);
