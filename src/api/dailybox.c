@@ -229,7 +229,7 @@ static int claim_batch(db_conn_t *db, box_claim_t **claims, int n, lb_scores_t *
         c->status = CLAIM_NOT_READY;
         effects_init(&c->fx);
         rarity_t rarity = (rarity_t)rewards_fallback_rarity(c->want, c->tries);
-        buf_init(&draw_lists[i], PICK_MAX_DRAWS * 11 + 3); /* "{" and up to 10 digits and "," each */
+        buf_init(&draw_lists[i], PICK_DRAWS_LITERAL_MAX);
         rewards_draws(rng_thread(), rarity, &draw_lists[i], fallback[i]);
         users[i] = c->item.key;
         days[i] = c->day;

@@ -74,7 +74,7 @@ int pick_creature(db_conn_t *db, const char *rarity, const uint32_t *draws, int 
         n = PICK_MAX_DRAWS;
     if (n > 0) {
         buf_t arr;
-        buf_init(&arr, PICK_MAX_DRAWS * 11 + 3);
+        buf_init(&arr, PICK_DRAWS_LITERAL_MAX);
         pick_draws_literal(&arr, draws, n);
         const char *params[] = {rarity, arr.data};
         int rc = run(db, &STMT_PICK_PROBE, params, out, err);
@@ -96,7 +96,7 @@ int pick_probe_many(db_conn_t *db, pick_req_t *reqs, int n, PGresult **err)
     const char *rarities[PICK_MAX_BATCH], *lists[PICK_MAX_BATCH];
     buf_t each[PICK_MAX_BATCH];
     for (int i = 0; i < n; i++) {
-        buf_init(&each[i], PICK_MAX_DRAWS * 11 + 3);
+        buf_init(&each[i], PICK_DRAWS_LITERAL_MAX);
         pick_draws_literal(&each[i], reqs[i].draws, reqs[i].n < PICK_MAX_DRAWS ? reqs[i].n : PICK_MAX_DRAWS);
         rarities[i] = reqs[i].rarity;
         lists[i] = each[i].data;

@@ -10,6 +10,8 @@
 #include "store/db.h"
 
 #define PICK_MAX_DRAWS 512
+/* the room pick_draws_literal needs: "{", then up to 10 digits and a "," or "}" per draw */
+#define PICK_DRAWS_LITERAL_MAX (PICK_MAX_DRAWS * 11 + 3)
 
 typedef struct picked {
     char id[37];
