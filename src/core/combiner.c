@@ -59,12 +59,24 @@ static void wake_next_leader(combiner_t *c)
         pthread_cond_signal(&c->head->wake);
 }
 
+void combiner_release(combiner_t *c, combiner_item_t *const *items)
+{
+    pthread_mutex_lock(&c->mu);
+    if (!items[0]->released) {
+        items[0]->released = 1;
+        c->running--;
+        wake_next_leader(c);
+    }
+    pthread_mutex_unlock(&c->mu);
+}
+
 void combiner_submit(combiner_t *c, combiner_item_t *item, void *leader_ctx)
 {
     pthread_cond_init(&item->wake, NULL);
     pthread_mutex_lock(&c->mu);
     item->next = NULL;
     item->state = ITEM_QUEUED;
+    item->released = 0;
     if (c->tail)
         c->tail->next = item;
     else
@@ -78,7 +90,8 @@ void combiner_submit(combiner_t *c, combiner_item_t *item, void *leader_ctx)
             pthread_mutex_unlock(&c->mu);
             c->run(leader_ctx, batch, n);
             pthread_mutex_lock(&c->mu);
-            c->running--;
+            if (!batch[0]->released)
+                c->running--;
             for (int i = 0; i < n; i++) {
                 batch[i]->state = ITEM_DONE;
                 if (batch[i] != item)

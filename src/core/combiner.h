@@ -14,6 +14,7 @@ typedef struct combiner_item {
     struct combiner_item *next; /* private */
     int state;                  /* private */
     pthread_cond_t wake;        /* private */
+    int released;               /* private: its batch gave its slot back early */
     const char *key;            /* items with equal keys go in different batches; NULL: any */
 } combiner_item_t;
 
@@ -36,5 +37,9 @@ int combiner_init(combiner_t *c, int max_running, int max_items, combiner_run_fn
 void combiner_destroy(combiner_t *c);
 /* Returns once item's batch has run (by this caller or another). */
 void combiner_submit(combiner_t *c, combiner_item_t *item, void *leader_ctx);
+/* From a run: the batch (items as given to run) no longer counts against max_running, so the
+ * next batch starts while this one finishes work that does not need the slot (what follows a
+ * COMMIT, say). Once per batch; later calls do nothing. */
+void combiner_release(combiner_t *c, combiner_item_t *const *items);
 
 #endif

@@ -1,7 +1,8 @@
 /* test_combiner: the group-commit combiner under real threads: every submitted item runs
  * exactly once and its caller returns only after that; no batch holds two items of one key;
  * no more batches run at once than allowed; a lone caller runs its own item at once (a batch
- * of one); and under contention batches do grow. */
+ * of one); under contention batches do grow; and a batch that gives its slot back early lets
+ * the next one start. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -139,12 +140,65 @@ static void test_batches_capped_at_max_items(void **state)
     assert_true(biggest > 1 && biggest <= 3);
 }
 
+/* combiner_release: the part of a batch before it is bounded by max_running; the part after
+ * overlaps the next batch's; a second release changes nothing. */
+static int in_slot_now, in_slot_max, after_now, overlaps;
+
+static void run_releasing(void *leader_ctx, combiner_item_t **items, int n)
+{
+    pthread_mutex_lock(&stats_mu);
+    if (after_now > 0)
+        overlaps++; /* a batch entered while another was still finishing */
+    in_slot_now++;
+    if (in_slot_now > in_slot_max)
+        in_slot_max = in_slot_now;
+    batches++;
+    items_seen += n;
+    pthread_mutex_unlock(&stats_mu);
+    sleep_us(200);
+    pthread_mutex_lock(&stats_mu);
+    in_slot_now--;
+    after_now++;
+    pthread_mutex_unlock(&stats_mu);
+    combiner_release(&comb, items);
+    combiner_release(&comb, items); /* once per batch: the second does nothing */
+    sleep_us(300);
+    for (int i = 0; i < n; i++) {
+        job_t *j = (job_t *)items[i];
+        j->runs++;
+        j->leader_was_me = leader_ctx == (void *)j;
+    }
+    pthread_mutex_lock(&stats_mu);
+    after_now--;
+    pthread_mutex_unlock(&stats_mu);
+}
+
+static void test_release_lets_the_next_batch_start(void **state)
+{
+    (void)state;
+    reset_stats();
+    in_slot_now = in_slot_max = after_now = overlaps = 0;
+    assert_int_equal(combiner_init(&comb, 1, 64, run_releasing), 0);
+    run_workers(0);
+    assert_int_equal(lost, 0);
+    assert_int_equal(items_seen, THREADS * ROUNDS);
+    assert_int_equal(in_slot_max, 1); /* before the release, one batch at a time */
+    assert_true(overlaps > 0);        /* after it, the next one did not wait */
+    /* the slots are all back: a lone caller runs at once */
+    job_t j = {.item.key = NULL};
+    combiner_submit(&comb, &j.item, &j);
+    assert_int_equal(j.runs, 1);
+    assert_true(j.leader_was_me);
+    combiner_destroy(&comb);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_item_once_keys_apart_bounded),
         cmocka_unit_test(test_lone_caller_runs_its_own_item),
         cmocka_unit_test(test_batches_capped_at_max_items),
+        cmocka_unit_test(test_release_lets_the_next_batch_start),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
