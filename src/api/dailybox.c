@@ -83,7 +83,8 @@ void api_dailybox_status(http_ctx_t *ctx)
  * nothing (the caller tries the next rarity). The players' rows are locked in id order (as
  * every grant does), so batches that share a player queue instead of deadlocking. One row per
  * item: the grant's columns (NULLs unless it won), the item's index, whether it won, whether
- * its box was filled, a winner's balance, streak and next box, and the picked creature. Same streak rule as
+ * its box was filled, a winner's balance, streak and next box, the picked creature, and the
+ * announcement of its notification (store/effects.h). Same streak rule as
  * dailybox_streak_next(). */
 static const db_stmt_t STMT_CLAIM = {
     "dailybox_claim",

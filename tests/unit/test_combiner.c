@@ -35,6 +35,16 @@ static void sleep_us(long us)
     nanosleep(&ts, NULL);
 }
 
+/* each item's result: it ran (once, the caller checks), and whether its caller led the batch */
+static void mark_ran(void *leader_ctx, combiner_item_t **items, int n)
+{
+    for (int i = 0; i < n; i++) {
+        job_t *j = (job_t *)items[i];
+        j->runs++;
+        j->leader_was_me = leader_ctx == (void *)j;
+    }
+}
+
 static void run(void *leader_ctx, combiner_item_t **items, int n)
 {
     pthread_mutex_lock(&stats_mu);
@@ -51,11 +61,7 @@ static void run(void *leader_ctx, combiner_item_t **items, int n)
                 dup_keys++;
     pthread_mutex_unlock(&stats_mu);
     sleep_us(300); /* a batch takes a while: others queue meanwhile */
-    for (int i = 0; i < n; i++) {
-        job_t *j = (job_t *)items[i];
-        j->runs++;
-        j->leader_was_me = leader_ctx == (void *)j;
-    }
+    mark_ran(leader_ctx, items, n);
     pthread_mutex_lock(&stats_mu);
     running_now--;
     pthread_mutex_unlock(&stats_mu);
@@ -163,11 +169,7 @@ static void run_releasing(void *leader_ctx, combiner_item_t **items, int n)
     combiner_release(&comb, items);
     combiner_release(&comb, items); /* once per batch: the second does nothing */
     sleep_us(300);
-    for (int i = 0; i < n; i++) {
-        job_t *j = (job_t *)items[i];
-        j->runs++;
-        j->leader_was_me = leader_ctx == (void *)j;
-    }
+    mark_ran(leader_ctx, items, n);
     pthread_mutex_lock(&stats_mu);
     after_now--;
     pthread_mutex_unlock(&stats_mu);
